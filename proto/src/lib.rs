@@ -1,0 +1,11 @@
+//! Wire types shared by the schulhof server, the end-to-end tests and the load generator: typed IDs,
+//! the directory's enums and JSON shapes, and the error body every API error carries. Only serde
+//! lives here (no tokio, no sqlx, no HTTP), so any client can depend on it.
+
+pub mod directory;
+pub mod error;
+pub mod ids;
+
+pub use directory::*;
+pub use error::{ErrorBody, ErrorCode};
+pub use ids::*;

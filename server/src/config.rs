@@ -1,0 +1,267 @@
+//! The one `Config` of a schulhof process, and the command line that produces it. Every option can
+//! come from a flag, an environment variable or an optional TOML file (`--config`), in that order of
+//! precedence; defaults fill the rest. The result is validated once and passed down explicitly.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
+use url::Url;
+
+/// The command line of the `schulhof` binary.
+#[derive(Debug, Parser)]
+#[command(
+    name = "schulhof",
+    version,
+    about = "schulhof — the open school platform"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub options: ConfigOptions,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the platform (HTTP API, web client, real-time hub).
+    Serve,
+    /// Administrative tasks on the directory.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a school (if it does not exist yet) and an admin account in it, and print the
+    /// admin's one-time password.
+    Create {
+        /// The school's full name, e.g. "Gymnasium Musterstadt".
+        #[arg(long)]
+        school: String,
+        /// The admin's login name.
+        #[arg(long, default_value = "admin")]
+        login: String,
+        /// Print one JSON line instead of the readable text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Options shared by every subcommand. All are optional here; `Config::resolve` applies the TOML
+/// file and the defaults.
+#[derive(Debug, Clone, Default, Args, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfigOptions {
+    /// A TOML file with any of these options (kebab-case keys, e.g. `data-dir = "/srv/schulhof"`).
+    #[arg(long, global = true, env = "SCHULHOF_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, global = true, env = "SCHULHOF_BIND")]
+    pub bind: Option<SocketAddr>,
+    /// Directory for the SQLite database and files [default: ./data].
+    #[arg(long, global = true, env = "SCHULHOF_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://…); without it schulhof uses SQLite in the data directory.
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Redis URL for running several server processes as one platform.
+    #[arg(long, global = true, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// The URL people use to reach the platform, e.g. https://schule.example.org. It decides the
+    /// allowed Origin and whether cookies are `Secure`. Without it the request's Host is trusted.
+    #[arg(long, global = true, env = "SCHULHOF_PUBLIC_URL")]
+    pub public_url: Option<Url>,
+    /// Log filter, e.g. `info` or `schulhof_server=debug` [default: info].
+    #[arg(long, global = true, env = "SCHULHOF_LOG")]
+    pub log_level: Option<String>,
+    /// Directory with the built web client [default: ./web/dist].
+    #[arg(long, global = true, env = "SCHULHOF_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
+}
+
+/// Where the directory lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseConfig {
+    /// SQLite file (WAL mode), created on first start.
+    Sqlite { path: PathBuf },
+    /// PostgreSQL server.
+    Postgres { url: String },
+}
+
+/// The validated configuration of one process.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database: DatabaseConfig,
+    pub redis_url: Option<String>,
+    pub public_url: Option<Url>,
+    pub log_level: String,
+    pub web_dir: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("DATABASE_URL must start with postgres:// or postgresql:// (got {0:?})")]
+    DatabaseUrl(String),
+    #[error("the public URL must be http:// or https:// without a path (got {0})")]
+    PublicUrl(Url),
+}
+
+impl Config {
+    /// Applies the optional TOML file under the given options, then the defaults, and validates.
+    pub fn resolve(options: ConfigOptions) -> Result<Self, ConfigError> {
+        let file = match &options.config {
+            Some(path) => read_file(path)?,
+            None => ConfigOptions::default(),
+        };
+        let data_dir = options
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("data"));
+        let database = match options.database_url.or(file.database_url) {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                DatabaseConfig::Postgres { url }
+            }
+            Some(url) => return Err(ConfigError::DatabaseUrl(url)),
+            None => DatabaseConfig::Sqlite {
+                path: data_dir.join("schulhof.db"),
+            },
+        };
+        let public_url = options.public_url.or(file.public_url);
+        if let Some(url) = &public_url {
+            let path_ok = url.path() == "/" || url.path().is_empty();
+            if !matches!(url.scheme(), "http" | "https") || !path_ok || url.host().is_none() {
+                return Err(ConfigError::PublicUrl(url.clone()));
+            }
+        }
+        Ok(Self {
+            bind: options
+                .bind
+                .or(file.bind)
+                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            data_dir,
+            database,
+            redis_url: options.redis_url.or(file.redis_url),
+            public_url,
+            log_level: options
+                .log_level
+                .or(file.log_level)
+                .unwrap_or_else(|| "info".to_owned()),
+            web_dir: options
+                .web_dir
+                .or(file.web_dir)
+                .unwrap_or_else(|| PathBuf::from("web/dist")),
+        })
+    }
+
+    /// A configuration for tests and tools: SQLite in `data_dir`, everything else default.
+    pub fn for_data_dir(data_dir: &Path) -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: data_dir.to_owned(),
+            database: DatabaseConfig::Sqlite {
+                path: data_dir.join("schulhof.db"),
+            },
+            redis_url: None,
+            public_url: None,
+            log_level: "info".to_owned(),
+            web_dir: PathBuf::from("web/dist"),
+        }
+    }
+
+    /// True when the platform is reached over https (cookies get `Secure` and `__Host-`).
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|url| url.scheme() == "https")
+    }
+}
+
+fn read_file(path: &Path) -> Result<ConfigOptions, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        path: path.to_owned(),
+        source: Box::new(source),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_file_and_file_beats_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("schulhof.toml");
+        std::fs::write(
+            &file,
+            "bind = \"127.0.0.1:9000\"\ndata-dir = \"/srv/x\"\nlog-level = \"debug\"\n",
+        )
+        .unwrap();
+        let options = ConfigOptions {
+            config: Some(file),
+            data_dir: Some(PathBuf::from("/flag")),
+            ..Default::default()
+        };
+        let config = Config::resolve(options).unwrap();
+        assert_eq!(config.bind, "127.0.0.1:9000".parse().unwrap());
+        assert_eq!(config.data_dir, PathBuf::from("/flag"));
+        assert_eq!(config.log_level, "debug");
+        assert_eq!(
+            config.database,
+            DatabaseConfig::Sqlite {
+                path: PathBuf::from("/flag/schulhof.db")
+            }
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_keys_bad_database_urls_and_public_urls_with_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "bnd = \"x\"\n").unwrap();
+        let options = ConfigOptions {
+            config: Some(file),
+            ..Default::default()
+        };
+        assert!(matches!(
+            Config::resolve(options),
+            Err(ConfigError::Parse { .. })
+        ));
+
+        let options = ConfigOptions {
+            database_url: Some("mysql://x".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            Config::resolve(options),
+            Err(ConfigError::DatabaseUrl(_))
+        ));
+
+        let options = ConfigOptions {
+            public_url: Some("https://schule.example/app".parse().unwrap()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            Config::resolve(options),
+            Err(ConfigError::PublicUrl(_))
+        ));
+    }
+}

@@ -1,0 +1,92 @@
+//! The schulhof server: the only crate that knows HTTP, cookies, SQL (and later Redis). `run` is
+//! the entry point for the binary and for tests: it opens the store, builds the shared state and
+//! serves the application on the given listener until `shutdown` completes.
+
+pub mod auth;
+pub mod bootstrap;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod routes;
+pub mod state;
+pub mod store;
+pub mod validate;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::auth::password::hash_password;
+use crate::auth::token::new_token;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::state::{AppState, SharedState};
+use crate::store::{Store, StoreError};
+
+pub use routes::app;
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot prepare password hashing: {0}")]
+    Startup(String),
+    #[error("server I/O failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// How often expired sessions and tickets are removed.
+const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Serves schulhof on `listener` until `shutdown` resolves, then finishes open requests.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let store = Store::open(&config.database).await?;
+    let state = build_state(config, store.clone(), Arc::new(SystemClock)).await?;
+    tracing::info!(addr = %listener.local_addr()?, backend = store.backend(), "schulhof listening");
+
+    let purge = tokio::spawn(purge_sessions_periodically(state.clone()));
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    purge.abort();
+    store.close().await;
+    tracing::info!("schulhof stopped");
+    Ok(result?)
+}
+
+/// Builds the shared state (computes the dummy hash used for unknown login names).
+pub async fn build_state(
+    config: Config,
+    store: Store,
+    clock: Arc<dyn Clock>,
+) -> Result<SharedState, ServerError> {
+    let secret = new_token().map_err(|e| ServerError::Startup(e.to_string()))?;
+    let dummy = hash_password(secret)
+        .await
+        .map_err(|e| ServerError::Startup(e.to_string()))?;
+    Ok(Arc::new(AppState::new(config, store, clock, dummy)))
+}
+
+async fn purge_sessions_periodically(state: SharedState) {
+    let mut interval = tokio::time::interval(SESSION_PURGE_INTERVAL);
+    loop {
+        interval.tick().await;
+        match state.store.purge_expired_sessions(state.now_ms()).await {
+            Ok(count) if count > 0 => tracing::info!(count, "expired sessions removed"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "removing expired sessions failed"),
+        }
+    }
+}

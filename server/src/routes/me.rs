@@ -1,0 +1,105 @@
+//! Self-service for every logged-in user: who am I, my groups (the dashboard), my children (for
+//! parents), my password, my sessions.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use schulhof_proto::{ChangePasswordRequest, ErrorCode, Me, MyGroup, Session, SessionId, User};
+
+use crate::auth::CurrentSession;
+use crate::auth::password::{hash_password, verify_password};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath};
+use crate::state::SharedState;
+use crate::validate;
+
+pub async fn me(CurrentSession(session): CurrentSession) -> Json<Me> {
+    Json(Me {
+        user: session.user,
+        school: session.school,
+    })
+}
+
+pub async fn my_groups(
+    State(state): State<SharedState>,
+    CurrentSession(session): CurrentSession,
+) -> Result<Json<Vec<MyGroup>>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .groups_of_user(session.school.id, session.user.id)
+            .await?,
+    ))
+}
+
+pub async fn my_children(
+    State(state): State<SharedState>,
+    CurrentSession(session): CurrentSession,
+) -> Result<Json<Vec<User>>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .children(session.school.id, session.user.id)
+            .await?,
+    ))
+}
+
+/// Changes the own password; other sessions of the user end, this one stays.
+pub async fn change_password(
+    State(state): State<SharedState>,
+    CurrentSession(session): CurrentSession,
+    ApiJson(request): ApiJson<ChangePasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    validate::new_password(&request.new_password)?;
+    let school = session.school.id;
+    let stored = state.store.password_hash(school, session.user.id).await?;
+    if !verify_password(request.current_password, stored)
+        .await
+        .map_err(ApiError::internal)?
+    {
+        return Err(ApiError::new(ErrorCode::InvalidCredentials));
+    }
+    let hash = hash_password(request.new_password)
+        .await
+        .map_err(ApiError::internal)?;
+    state
+        .store
+        .set_password(
+            school,
+            session.user.id,
+            &hash,
+            false,
+            Some(session.session_id),
+            state.now_ms(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn my_sessions(
+    State(state): State<SharedState>,
+    CurrentSession(session): CurrentSession,
+) -> Result<Json<Vec<Session>>, ApiError> {
+    let sessions = state
+        .store
+        .list_sessions(
+            session.school.id,
+            session.user.id,
+            Some(session.session_id),
+            state.now_ms(),
+        )
+        .await?;
+    Ok(Json(sessions))
+}
+
+pub async fn revoke_my_session(
+    State(state): State<SharedState>,
+    CurrentSession(session): CurrentSession,
+    ApiPath(id): ApiPath<SessionId>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .store
+        .revoke_session(session.school.id, session.user.id, id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

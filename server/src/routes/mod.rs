@@ -1,0 +1,109 @@
+//! The HTTP surface: `/api/…` (JSON, see docs/api.md), the operations endpoints, and the built web
+//! client for every other path. Cross-cutting layers live here: body limit, same-origin check,
+//! request metrics and security headers.
+
+mod auth;
+mod groups;
+mod me;
+mod ops;
+mod users;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware;
+use axum::routing::{get, post, put};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::auth::csrf::require_same_origin;
+use crate::error::ApiError;
+use crate::metrics::count_requests;
+use crate::state::SharedState;
+
+/// Largest accepted request body.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The whole application: every route with its layers.
+pub fn app(state: SharedState) -> Router {
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/ws-ticket", post(auth::ws_ticket))
+        .route("/me", get(me::me))
+        .route("/me/groups", get(me::my_groups))
+        .route("/me/children", get(me::my_children))
+        .route("/me/password", post(me::change_password))
+        .route("/me/sessions", get(me::my_sessions))
+        .route(
+            "/me/sessions/{id}",
+            axum::routing::delete(me::revoke_my_session),
+        )
+        .route("/users", get(users::list).post(users::create))
+        .route(
+            "/users/{id}",
+            get(users::get).patch(users::update).delete(users::delete),
+        )
+        .route("/users/{id}/status", put(users::set_status))
+        .route("/users/{id}/password-reset", post(users::reset_password))
+        .route("/users/{id}/groups", get(users::groups))
+        .route(
+            "/users/{id}/sessions",
+            get(users::sessions).delete(users::revoke_sessions),
+        )
+        .route(
+            "/users/{id}/sessions/{session}",
+            axum::routing::delete(users::revoke_session),
+        )
+        .route("/users/{id}/children", get(users::children))
+        .route(
+            "/users/{id}/children/{child}",
+            put(users::link_child).delete(users::unlink_child),
+        )
+        .route("/groups", get(groups::list).post(groups::create))
+        .route(
+            "/groups/{id}",
+            get(groups::get)
+                .patch(groups::update)
+                .delete(groups::delete),
+        )
+        .route("/groups/{id}/members", get(groups::members))
+        .route(
+            "/groups/{id}/members/{user}",
+            put(groups::set_member).delete(groups::remove_member),
+        )
+        .fallback(|| async { ApiError::not_found() })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_same_origin,
+        ));
+
+    let web_dir = &state.config.web_dir;
+    let web = ServeDir::new(web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
+
+    Router::new()
+        .nest("/api", api)
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback_service(web)
+        .layer(security_header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+             img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; \
+             frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        ))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::REFERRER_POLICY, "same-origin"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .with_state(state)
+}
+
+fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}

@@ -1,0 +1,52 @@
+//! `AppState`: everything a request handler may use, built once at start-up and shared behind an
+//! `Arc`. There are no globals; tests build their own state through `server::run`.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::auth::throttle::{LoginThrottle, ThrottleRules};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::store::Store;
+
+pub type SharedState = Arc<AppState>;
+
+pub struct AppState {
+    pub config: Config,
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Metrics,
+    throttle: Mutex<LoginThrottle>,
+    /// A real argon2id hash of a random password: verified against when a login name does not
+    /// exist, so that answer takes as long as a wrong password.
+    pub dummy_password_hash: String,
+}
+
+impl AppState {
+    pub fn new(
+        config: Config,
+        store: Store,
+        clock: Arc<dyn Clock>,
+        dummy_password_hash: String,
+    ) -> Self {
+        Self {
+            config,
+            store,
+            clock,
+            metrics: Metrics::new(),
+            throttle: Mutex::new(LoginThrottle::new(ThrottleRules::default())),
+            dummy_password_hash,
+        }
+    }
+
+    /// The login throttle. Held only for a few map operations, never across `.await`.
+    pub fn throttle(&self) -> MutexGuard<'_, LoginThrottle> {
+        self.throttle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}
