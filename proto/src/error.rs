@@ -13,6 +13,7 @@ pub enum ErrorCode {
     InvalidCredentials,
     AccountRestricted,
     AccountInactive,
+    PasswordChangeRequired,
     Forbidden,
     CsrfOriginMismatch,
     NotFound,
@@ -35,6 +36,7 @@ impl ErrorCode {
             Self::Unauthenticated | Self::InvalidCredentials => 401,
             Self::AccountRestricted
             | Self::AccountInactive
+            | Self::PasswordChangeRequired
             | Self::Forbidden
             | Self::CsrfOriginMismatch => 403,
             Self::NotFound => 404,

@@ -97,6 +97,10 @@ fn standard_messages(code: ErrorCode) -> (&'static str, &'static str) {
             "Your account is deactivated. Please contact your school.",
             "Dein Konto ist deaktiviert. Bitte wende dich an deine Schule.",
         ),
+        ErrorCode::PasswordChangeRequired => (
+            "Please set your own password first.",
+            "Bitte lege zuerst ein eigenes Passwort fest.",
+        ),
         ErrorCode::Forbidden => (
             "You are not allowed to do this.",
             "Dazu bist du nicht berechtigt.",

@@ -64,6 +64,23 @@ async fn admin_builds_a_class_and_the_pupil_sees_it_on_the_dashboard() {
     assert_eq!(members[0].user.id, teacher.user.id);
 
     let jonas = server.login("jonas.mueller", &pupil.initial_password).await;
+    // With the initial password only "who am I" and "set password" work.
+    expect_error(
+        jonas.get("/api/me/groups").await,
+        ErrorCode::PasswordChangeRequired,
+    )
+    .await;
+    let me: Me = jonas.get_ok("/api/me").await;
+    assert!(me.user.must_change_password);
+    jonas
+        .post_status(
+            "/api/me/password",
+            &json!({
+                "current_password": pupil.initial_password, "new_password": "Pausenhof-2026"
+            }),
+            StatusCode::NO_CONTENT,
+        )
+        .await;
     let groups: Vec<MyGroup> = jonas.get_ok("/api/me/groups").await;
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].group.name, "5a");
@@ -210,7 +227,9 @@ async fn parents_are_linked_to_their_children() {
     let response = admin.send(Method::PUT, &bad, Some(&json!({}))).await;
     expect_error(response, ErrorCode::ValidationFailed).await;
 
-    let petra = server.login("petra.vogel", &parent.initial_password).await;
+    let petra = server
+        .login_first_time("petra.vogel", &parent.initial_password)
+        .await;
     let children: Vec<User> = petra.get_ok("/api/me/children").await;
     assert_eq!(
         children.iter().map(|u| u.id).collect::<Vec<_>>(),

@@ -6,7 +6,7 @@ use schulhof_proto::{CreatedUser, ErrorCode, Me, Session, UserStatus, WsTicket};
 use schulhof_server::auth::token::hash_token;
 use schulhof_server::clock::{Clock, SystemClock};
 use serde_json::json;
-use testkit::{ADMIN_PASSWORD, Client, TestServer, expect_error, json_ok};
+use testkit::{ADMIN_PASSWORD, Client, TestServer, USER_PASSWORD, expect_error, json_ok};
 
 /// Creates a pupil through the admin API and returns it with its initial password.
 pub async fn create_user(admin: &Client, login: &str, role: &str) -> CreatedUser {
@@ -210,8 +210,10 @@ async fn sessions_are_listed_and_revocable_by_the_user_and_by_admins() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
     let created = create_user(&admin, "lena.koch", "teacher").await;
-    let laptop = server.login("lena.koch", &created.initial_password).await;
-    let phone = server.login("lena.koch", &created.initial_password).await;
+    let laptop = server
+        .login_first_time("lena.koch", &created.initial_password)
+        .await;
+    let phone = server.login("lena.koch", USER_PASSWORD).await;
 
     let sessions: Vec<Session> = laptop.get_ok("/api/me/sessions").await;
     assert_eq!(sessions.len(), 2);

@@ -21,6 +21,8 @@ use tokio::task::JoinHandle;
 
 /// The admin password every test school's admin gets after the first login.
 pub const ADMIN_PASSWORD: &str = "Admin-Passwort-1";
+/// The password `TestServer::login_first_time` sets for a user.
+pub const USER_PASSWORD: &str = "Eigenes-Passwort-1";
 
 /// A running server with one school ("Gymnasium Musterstadt") and its admin.
 pub struct TestServer {
@@ -154,6 +156,20 @@ impl TestServer {
         let client = self.client();
         let response = client.login(login, password, Some(&self.school.slug)).await;
         assert_eq!(response.status(), StatusCode::OK, "login of {login} failed");
+        client
+    }
+
+    /// Logs a new user in with the initial password and sets `USER_PASSWORD`, as the web client
+    /// makes them do; returns the logged-in client.
+    pub async fn login_first_time(&self, login: &str, initial_password: &str) -> Client {
+        let client = self.login(login, initial_password).await;
+        client
+            .post_status(
+                "/api/me/password",
+                &serde_json::json!({ "current_password": initial_password, "new_password": USER_PASSWORD }),
+                StatusCode::NO_CONTENT,
+            )
+            .await;
         client
     }
 

@@ -66,7 +66,43 @@ pub fn append_cookie(headers: &mut HeaderMap, value: HeaderValue) {
     headers.append(SET_COOKIE, value);
 }
 
-/// A request made by a logged-in, active user.
+/// Loads the valid session named by the request's cookie, sliding its expiry.
+async fn authenticate(
+    parts: &Parts,
+    state: &SharedState,
+) -> Result<AuthenticatedSession, ApiError> {
+    let token = token_from_headers(&parts.headers, state.config.is_https())
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+    let now = state.now_ms();
+    let session = state
+        .store
+        .authenticate(&hash_token(&token), now)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+    if now - session.last_seen_at >= TOUCH_INTERVAL_MS {
+        state
+            .store
+            .touch_session(session.session_id, now, now + SESSION_IDLE_MS)
+            .await?;
+    }
+    Ok(session)
+}
+
+/// A request made by a logged-in, active user who may still have to replace an initial password.
+/// Only for the few routes needed to do that: who am I, set password, log out.
+#[derive(Debug, Clone)]
+pub struct SessionAllowingPasswordChange(pub AuthenticatedSession);
+
+impl FromRequestParts<SharedState> for SessionAllowingPasswordChange {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, ApiError> {
+        Ok(Self(authenticate(parts, state).await?))
+    }
+}
+
+/// A request made by a logged-in, active user with their own password; a user still holding an
+/// initial password gets `403 password_change_required`.
 #[derive(Debug, Clone)]
 pub struct CurrentSession(pub AuthenticatedSession);
 
@@ -74,19 +110,9 @@ impl FromRequestParts<SharedState> for CurrentSession {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, ApiError> {
-        let token = token_from_headers(&parts.headers, state.config.is_https())
-            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
-        let now = state.now_ms();
-        let session = state
-            .store
-            .authenticate(&hash_token(&token), now)
-            .await?
-            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
-        if now - session.last_seen_at >= TOUCH_INTERVAL_MS {
-            state
-                .store
-                .touch_session(session.session_id, now, now + SESSION_IDLE_MS)
-                .await?;
+        let session = authenticate(parts, state).await?;
+        if session.user.must_change_password {
+            return Err(ApiError::new(ErrorCode::PasswordChangeRequired));
         }
         Ok(Self(session))
     }

@@ -10,10 +10,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use schulhof_proto::{ErrorCode, LoginRequest, Me, SchoolId, SessionId, UserStatus, WsTicket};
 
-use crate::auth::CurrentSession;
 use crate::auth::password::verify_password;
 use crate::auth::session::{SESSION_IDLE_MS, append_cookie, clear_cookie, session_cookie};
 use crate::auth::token::{hash_token, new_token};
+use crate::auth::{CurrentSession, SessionAllowingPasswordChange};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::state::SharedState;
@@ -118,7 +118,7 @@ async fn find_school(
 
 pub async fn logout(
     State(state): State<SharedState>,
-    CurrentSession(session): CurrentSession,
+    SessionAllowingPasswordChange(session): SessionAllowingPasswordChange,
 ) -> Result<Response, ApiError> {
     state
         .store

@@ -6,14 +6,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use schulhof_proto::{ChangePasswordRequest, ErrorCode, Me, MyGroup, Session, SessionId, User};
 
-use crate::auth::CurrentSession;
 use crate::auth::password::{hash_password, verify_password};
+use crate::auth::{CurrentSession, SessionAllowingPasswordChange};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use crate::state::SharedState;
 use crate::validate;
 
-pub async fn me(CurrentSession(session): CurrentSession) -> Json<Me> {
+pub async fn me(SessionAllowingPasswordChange(session): SessionAllowingPasswordChange) -> Json<Me> {
     Json(Me {
         user: session.user,
         school: session.school,
@@ -44,10 +44,11 @@ pub async fn my_children(
     ))
 }
 
-/// Changes the own password; other sessions of the user end, this one stays.
+/// Changes the own password (also the initial one); other sessions of the user end, this one
+/// stays.
 pub async fn change_password(
     State(state): State<SharedState>,
-    CurrentSession(session): CurrentSession,
+    SessionAllowingPasswordChange(session): SessionAllowingPasswordChange,
     ApiJson(request): ApiJson<ChangePasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
     validate::new_password(&request.new_password)?;
