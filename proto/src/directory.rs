@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{GroupId, SchoolId, SessionId, UserId};
 
+/// Declares an enum whose wire and stored form is a fixed lower-case text.
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$doc])*
@@ -27,6 +28,8 @@ macro_rules! text_enum {
         }
     };
 }
+
+pub(crate) use text_enum;
 
 text_enum!(
     /// What a user is at the school.
@@ -65,6 +68,8 @@ pub struct User {
     pub import_id: Option<String>,
     /// `YYYY-MM-DD`.
     pub birth_date: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
     pub must_change_password: bool,
     pub created_at: i64,
 }
@@ -105,11 +110,13 @@ pub struct Session {
     pub current: bool,
 }
 
-/// The logged-in user and their school.
+/// The logged-in user, their school and the modules the school has switched on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {
     pub user: User,
     pub school: School,
+    #[serde(default)]
+    pub modules: Vec<crate::admin::Module>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -141,6 +148,10 @@ pub struct CreateUserRequest {
     pub birth_date: Option<String>,
     #[serde(default)]
     pub import_id: Option<String>,
+    /// Consents already on file (pupils): they decide whether the account starts `active` or
+    /// `restricted`.
+    #[serde(default)]
+    pub consents: Vec<crate::admin::ConsentGiver>,
 }
 
 /// A created user and the initial password, shown exactly once.

@@ -14,6 +14,7 @@ pub enum ErrorCode {
     AccountRestricted,
     AccountInactive,
     PasswordChangeRequired,
+    ModuleDisabled,
     Forbidden,
     CsrfOriginMismatch,
     NotFound,
@@ -24,6 +25,7 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     LoginThrottled,
     SchoolRequired,
+    ImportFileInvalid,
     Internal,
     Unavailable,
 }
@@ -32,11 +34,12 @@ impl ErrorCode {
     /// The HTTP status code that goes with this error.
     pub fn http_status(self) -> u16 {
         match self {
-            Self::InvalidJson | Self::SchoolRequired => 400,
+            Self::InvalidJson | Self::SchoolRequired | Self::ImportFileInvalid => 400,
             Self::Unauthenticated | Self::InvalidCredentials => 401,
             Self::AccountRestricted
             | Self::AccountInactive
             | Self::PasswordChangeRequired
+            | Self::ModuleDisabled
             | Self::Forbidden
             | Self::CsrfOriginMismatch => 403,
             Self::NotFound => 404,

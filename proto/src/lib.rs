@@ -2,10 +2,12 @@
 //! the directory's enums and JSON shapes, and the error body every API error carries. Only serde
 //! lives here (no tokio, no sqlx, no HTTP), so any client can depend on it.
 
+pub mod admin;
 pub mod directory;
 pub mod error;
 pub mod ids;
 
+pub use admin::*;
 pub use directory::*;
 pub use error::{ErrorBody, ErrorCode};
 pub use ids::*;

@@ -79,6 +79,7 @@ pub async fn create_school_admin(
         status: UserStatus::Active,
         import_id: None,
         birth_date: None,
+        email: None,
         password_hash,
         must_change_password: true,
     };

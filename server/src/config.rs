@@ -77,6 +77,12 @@ pub struct ConfigOptions {
     /// Log filter, e.g. `info` or `schulhof_server=debug` [default: info].
     #[arg(long, global = true, env = "SCHULHOF_LOG")]
     pub log_level: Option<String>,
+    /// Days a deactivated or deleted account is kept before it is purged [default: 30].
+    #[arg(long, global = true, env = "SCHULHOF_PURGE_GRACE_DAYS")]
+    pub purge_grace_days: Option<u32>,
+    /// Days IP addresses of login events are kept [default: 7].
+    #[arg(long, global = true, env = "SCHULHOF_IP_RETENTION_DAYS")]
+    pub ip_retention_days: Option<u32>,
     /// Directory with the built web client [default: ./web/dist].
     #[arg(long, global = true, env = "SCHULHOF_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
@@ -101,6 +107,37 @@ pub struct Config {
     pub public_url: Option<Url>,
     pub log_level: String,
     pub web_dir: PathBuf,
+    pub retention: Retention,
+}
+
+/// How long data about people is kept (DSGVO deletion concept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Days between deactivation and purge of an account.
+    pub purge_grace_days: u32,
+    /// Days IP addresses in login events are kept.
+    pub ip_retention_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            purge_grace_days: 30,
+            ip_retention_days: 7,
+        }
+    }
+}
+
+impl Retention {
+    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+    pub fn purge_grace_ms(self) -> i64 {
+        i64::from(self.purge_grace_days) * Self::DAY_MS
+    }
+
+    pub fn ip_retention_ms(self) -> i64 {
+        i64::from(self.ip_retention_days) * Self::DAY_MS
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -165,6 +202,16 @@ impl Config {
                 .web_dir
                 .or(file.web_dir)
                 .unwrap_or_else(|| PathBuf::from("web/dist")),
+            retention: Retention {
+                purge_grace_days: options
+                    .purge_grace_days
+                    .or(file.purge_grace_days)
+                    .unwrap_or(Retention::default().purge_grace_days),
+                ip_retention_days: options
+                    .ip_retention_days
+                    .or(file.ip_retention_days)
+                    .unwrap_or(Retention::default().ip_retention_days),
+            },
         })
     }
 
@@ -180,6 +227,7 @@ impl Config {
             public_url: None,
             log_level: "info".to_owned(),
             web_dir: PathBuf::from("web/dist"),
+            retention: Retention::default(),
         }
     }
 

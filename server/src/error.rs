@@ -101,6 +101,14 @@ fn standard_messages(code: ErrorCode) -> (&'static str, &'static str) {
             "Please set your own password first.",
             "Bitte lege zuerst ein eigenes Passwort fest.",
         ),
+        ErrorCode::ModuleDisabled => (
+            "This module is not switched on at your school.",
+            "Dieses Modul ist an deiner Schule nicht freigeschaltet.",
+        ),
+        ErrorCode::ImportFileInvalid => (
+            "The import file cannot be read.",
+            "Die Importdatei kann nicht gelesen werden.",
+        ),
         ErrorCode::Forbidden => (
             "You are not allowed to do this.",
             "Dazu bist du nicht berechtigt.",

@@ -1,14 +1,19 @@
 //! The schulhof server: the only crate that knows HTTP, cookies, SQL (and later Redis). `run` is
 //! the entry point for the binary and for tests: it opens the store, builds the shared state and
-//! serves the application on the given listener until `shutdown` completes.
+//! serves the application on the given listener until `shutdown` completes, with the hourly
+//! housekeeping (`maintenance`) beside it.
 
+pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod consent;
 pub mod error;
 pub mod extract;
+pub mod import;
+pub mod maintenance;
 pub mod metrics;
 pub mod routes;
 pub mod state;
@@ -18,7 +23,6 @@ pub mod validate;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -42,9 +46,6 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
 }
 
-/// How often expired sessions and tickets are removed.
-const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(3600);
-
 /// Serves schulhof on `listener` until `shutdown` resolves, then finishes open requests.
 pub async fn run(
     listener: TcpListener,
@@ -55,12 +56,12 @@ pub async fn run(
     let state = build_state(config, store.clone(), Arc::new(SystemClock)).await?;
     tracing::info!(addr = %listener.local_addr()?, backend = store.backend(), "schulhof listening");
 
-    let purge = tokio::spawn(purge_sessions_periodically(state.clone()));
+    let housekeeping = tokio::spawn(maintenance::run_periodically(state.clone()));
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await;
-    purge.abort();
+    housekeeping.abort();
     store.close().await;
     tracing::info!("schulhof stopped");
     Ok(result?)
@@ -77,16 +78,4 @@ pub async fn build_state(
         .await
         .map_err(|e| ServerError::Startup(e.to_string()))?;
     Ok(Arc::new(AppState::new(config, store, clock, dummy)))
-}
-
-async fn purge_sessions_periodically(state: SharedState) {
-    let mut interval = tokio::time::interval(SESSION_PURGE_INTERVAL);
-    loop {
-        interval.tick().await;
-        match state.store.purge_expired_sessions(state.now_ms()).await {
-            Ok(count) if count > 0 => tracing::info!(count, "expired sessions removed"),
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "removing expired sessions failed"),
-        }
-    }
 }

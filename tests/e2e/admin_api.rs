@@ -20,7 +20,7 @@ async fn admin_builds_a_class_and_the_pupil_sees_it_on_the_dashboard() {
             "/api/users",
             &json!({
                 "login": "Jonas.Mueller", "display_name": "Jonas Müller", "role": "pupil",
-                "birth_date": "2013-05-17", "import_id": "SCHILD-4711"
+                "birth_date": "2013-05-17", "import_id": "SCHILD-4711", "consents": ["parents"]
             }),
         )
         .await;

@@ -10,10 +10,19 @@ use testkit::{ADMIN_PASSWORD, Client, TestServer, USER_PASSWORD, expect_error, j
 
 /// Creates a pupil through the admin API and returns it with its initial password.
 pub async fn create_user(admin: &Client, login: &str, role: &str) -> CreatedUser {
+    // Pupils come with both consents on file, so they start active at any age.
+    let consents = if role == "pupil" {
+        json!(["parents", "pupil"])
+    } else {
+        json!([])
+    };
     admin
         .post_ok(
             "/api/users",
-            &json!({ "login": login, "display_name": format!("{login} Muster"), "role": role }),
+            &json!({
+                "login": login, "display_name": format!("{login} Muster"), "role": role,
+                "consents": consents
+            }),
         )
         .await
 }
@@ -113,12 +122,20 @@ async fn wrong_password_unknown_user_and_account_states_are_refused_clearly() {
             StatusCode::OK,
         )
         .await;
-    let body = expect_error(
+    // Restricted pupils may log in to read why, but every module refuses them.
+    let me: Me = json_ok(
         client.login("ben.meyer", &ben.initial_password, None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(me.user.status, UserStatus::Restricted);
+    let body = expect_error(
+        client.get("/api/me/groups").await,
         ErrorCode::AccountRestricted,
     )
     .await;
     assert!(body.message_de.contains("eingeschränkt"));
+    let client = server.client();
 
     admin
         .put_status(

@@ -4,6 +4,7 @@
 //! still replace an initial password).
 
 pub mod csrf;
+pub mod modules;
 pub mod password;
 pub mod session;
 pub mod throttle;

@@ -6,7 +6,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
-use schulhof_proto::{ErrorCode, Role};
+use schulhof_proto::{ErrorCode, Role, UserStatus};
 
 use crate::auth::token::hash_token;
 use crate::error::ApiError;
@@ -88,8 +88,9 @@ async fn authenticate(
     Ok(session)
 }
 
-/// A request made by a logged-in, active user who may still have to replace an initial password.
-/// Only for the few routes needed to do that: who am I, set password, log out.
+/// A request made by a logged-in user who may still have to replace an initial password, or who
+/// is restricted. Only for the few routes needed for that: who am I (and why restricted), set
+/// password, log out.
 #[derive(Debug, Clone)]
 pub struct SessionAllowingPasswordChange(pub AuthenticatedSession);
 
@@ -101,8 +102,8 @@ impl FromRequestParts<SharedState> for SessionAllowingPasswordChange {
     }
 }
 
-/// A request made by a logged-in, active user with their own password; a user still holding an
-/// initial password gets `403 password_change_required`.
+/// A request made by a logged-in, active user with their own password: a restricted user gets
+/// `403 account_restricted`, one still holding an initial password `403 password_change_required`.
 #[derive(Debug, Clone)]
 pub struct CurrentSession(pub AuthenticatedSession);
 
@@ -111,6 +112,9 @@ impl FromRequestParts<SharedState> for CurrentSession {
 
     async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, ApiError> {
         let session = authenticate(parts, state).await?;
+        if session.user.status == UserStatus::Restricted {
+            return Err(ApiError::new(ErrorCode::AccountRestricted));
+        }
         if session.user.must_change_password {
             return Err(ApiError::new(ErrorCode::PasswordChangeRequired));
         }

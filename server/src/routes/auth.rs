@@ -1,5 +1,7 @@
 //! Login, logout and WebSocket tickets. Login checks the throttle first, then the password (always
 //! running argon2, also for unknown names, so timing tells nothing), then the account state.
+//! Every attempt is noted with the client's IP address in `login_events` (purged after the
+//! retention period).
 
 use std::net::SocketAddr;
 
@@ -8,7 +10,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::header::USER_AGENT;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use schulhof_proto::{ErrorCode, LoginRequest, Me, SchoolId, SessionId, UserStatus, WsTicket};
+use schulhof_proto::{ErrorCode, LoginRequest, SchoolId, SessionId, UserStatus, WsTicket};
 
 use crate::auth::password::verify_password;
 use crate::auth::session::{SESSION_IDLE_MS, append_cookie, clear_cookie, session_cookie};
@@ -50,26 +52,39 @@ pub async fn login(
         .await
         .map_err(ApiError::internal)?;
 
+    let ip = peer.ip().to_string();
     let user = match credentials {
         Some(c) if password_ok && c.user.status != UserStatus::Deleted => c.user,
-        _ => {
+        other => {
             state.throttle().record_failure(now, &login, peer.ip());
             state.metrics.login("invalid_credentials");
+            let user = other.map(|c| c.user.id);
+            state
+                .store
+                .record_login_event(school, user, &ip, "invalid_credentials", now)
+                .await?;
             return Err(ApiError::new(ErrorCode::InvalidCredentials));
         }
     };
     state.throttle().record_success(&login);
-    match user.status {
-        UserStatus::Restricted => {
-            state.metrics.login("restricted");
-            return Err(ApiError::new(ErrorCode::AccountRestricted));
-        }
-        UserStatus::Inactive | UserStatus::Deleted => {
-            state.metrics.login("inactive");
-            return Err(ApiError::new(ErrorCode::AccountInactive));
-        }
-        UserStatus::Active => {}
+    if matches!(user.status, UserStatus::Inactive | UserStatus::Deleted) {
+        state.metrics.login("inactive");
+        state
+            .store
+            .record_login_event(school, Some(user.id), &ip, "inactive", now)
+            .await?;
+        return Err(ApiError::new(ErrorCode::AccountInactive));
     }
+    // Restricted users log in, but every module refuses them (see `CurrentSession`).
+    let outcome = if user.status == UserStatus::Restricted {
+        "restricted"
+    } else {
+        "ok"
+    };
+    state
+        .store
+        .record_login_event(school, Some(user.id), &ip, outcome, now)
+        .await?;
 
     let school_id = school.ok_or_else(|| ApiError::internal("user without school"))?;
     let token = new_token().map_err(ApiError::internal)?;
@@ -89,9 +104,9 @@ pub async fn login(
             user_agent,
         })
         .await?;
-    state.metrics.login("ok");
+    state.metrics.login(outcome);
     let school = state.store.school(school_id).await?;
-    let mut response = Json(Me { user, school }).into_response();
+    let mut response = Json(super::me::me_of(&state, user, school).await?).into_response();
     append_cookie(
         response.headers_mut(),
         session_cookie(&token, state.config.is_https())?,

@@ -10,6 +10,7 @@ use schulhof_proto::{
 };
 use serde::Deserialize;
 
+use crate::audit;
 use crate::auth::AdminSession;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -65,6 +66,15 @@ pub async fn create(
         .store
         .create_group(admin.school.id, &new, state.now_ms())
         .await?;
+    let summary = format!("kind {}", group.kind.as_str());
+    audit::record(
+        &state,
+        &admin,
+        "group.created",
+        Some(group.id.to_string()),
+        summary,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(group)))
 }
 
@@ -92,12 +102,19 @@ pub async fn update(
         owner_id: request.owner_id,
     };
     check_owner(&state, admin.school.id, changes.owner_id.flatten()).await?;
-    Ok(Json(
-        state
-            .store
-            .update_group(admin.school.id, id, &changes)
-            .await?,
-    ))
+    let group = state
+        .store
+        .update_group(admin.school.id, id, &changes)
+        .await?;
+    audit::record(
+        &state,
+        &admin,
+        "group.updated",
+        Some(id.to_string()),
+        "name/kind/owner",
+    )
+    .await?;
+    Ok(Json(group))
 }
 
 pub async fn delete(
@@ -106,6 +123,14 @@ pub async fn delete(
     ApiPath(id): ApiPath<GroupId>,
 ) -> Result<StatusCode, ApiError> {
     state.store.delete_group(admin.school.id, id).await?;
+    audit::record(
+        &state,
+        &admin,
+        "group.deleted",
+        Some(id.to_string()),
+        "with memberships",
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -128,6 +153,15 @@ pub async fn set_member(
         .store
         .set_member(admin.school.id, group, user, request.role, state.now_ms())
         .await?;
+    let summary = format!("user {user} as {}", request.role.as_str());
+    audit::record(
+        &state,
+        &admin,
+        "member.set",
+        Some(group.to_string()),
+        summary,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -140,5 +174,14 @@ pub async fn remove_member(
         .store
         .remove_member(admin.school.id, group, user)
         .await?;
+    let summary = format!("user {user}");
+    audit::record(
+        &state,
+        &admin,
+        "member.removed",
+        Some(group.to_string()),
+        summary,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

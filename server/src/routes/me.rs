@@ -4,7 +4,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use schulhof_proto::{ChangePasswordRequest, ErrorCode, Me, MyGroup, Session, SessionId, User};
+use schulhof_proto::{
+    ChangePasswordRequest, ErrorCode, Me, MyGroup, School, Session, SessionId, User,
+};
 
 use crate::auth::password::{hash_password, verify_password};
 use crate::auth::{CurrentSession, SessionAllowingPasswordChange};
@@ -13,10 +15,25 @@ use crate::extract::{ApiJson, ApiPath};
 use crate::state::SharedState;
 use crate::validate;
 
-pub async fn me(SessionAllowingPasswordChange(session): SessionAllowingPasswordChange) -> Json<Me> {
-    Json(Me {
-        user: session.user,
-        school: session.school,
+pub async fn me(
+    State(state): State<SharedState>,
+    SessionAllowingPasswordChange(session): SessionAllowingPasswordChange,
+) -> Result<Json<Me>, ApiError> {
+    Ok(Json(me_of(&state, session.user, session.school).await?))
+}
+
+/// The "who am I" answer: user, school and the modules the school has switched on.
+pub async fn me_of(state: &SharedState, user: User, school: School) -> Result<Me, ApiError> {
+    let switches = state.store.module_switches(school.id).await?;
+    let modules = switches
+        .into_iter()
+        .filter(|m| m.enabled)
+        .map(|m| m.module)
+        .collect();
+    Ok(Me {
+        user,
+        school,
+        modules,
     })
 }
 

@@ -2,6 +2,8 @@
 //! client for every other path. Cross-cutting layers live here: body limit, same-origin check,
 //! request metrics and security headers.
 
+mod addressbook;
+mod administration;
 mod auth;
 mod groups;
 mod me;
@@ -72,6 +74,13 @@ pub fn app(state: SharedState) -> Router {
             "/groups/{id}/members/{user}",
             put(groups::set_member).delete(groups::remove_member),
         )
+        .route("/users/{id}/consents", get(administration::user_consents))
+        .route("/users/{id}/export", get(administration::export_user))
+        .route("/consents", post(administration::bulk_consent))
+        .route("/modules", get(administration::modules))
+        .route("/modules/{module}", put(administration::set_module))
+        .route("/audit", get(administration::audit_log))
+        .route("/addressbook", get(addressbook::address_book))
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .route_layer(middleware::from_fn_with_state(

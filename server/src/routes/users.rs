@@ -18,6 +18,7 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::SharedState;
 use crate::store::{NewUser, UserChanges, UserFilter};
 use crate::validate;
+use crate::{audit, consent};
 
 #[derive(Debug, Deserialize)]
 pub struct UserQuery {
@@ -66,29 +67,60 @@ pub async fn create(
     AdminSession(admin): AdminSession,
     ApiJson(request): ApiJson<CreateUserRequest>,
 ) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
+    let birth_date = validate::birth_date(request.birth_date.as_deref())?;
+    let now = state.now_ms();
+    // Pupils start restricted unless the consents the age rule needs are on file.
+    let status = if request.role == Role::Pupil {
+        let required = consent::required_givers(birth_date.as_deref(), consent::date_of(now));
+        consent::status_for(&required, &request.consents)
+    } else {
+        UserStatus::Active
+    };
+    let (initial_password, password_hash) = initial_password().await?;
     let new = NewUser {
         login: validate::login(&request.login)?,
         display_name: validate::name("display_name", &request.display_name)?,
         role: request.role,
-        status: UserStatus::Active,
+        status,
         import_id: validate::import_id(request.import_id.as_deref())?,
-        birth_date: validate::birth_date(request.birth_date.as_deref())?,
-        password_hash: String::new(),
+        birth_date,
+        email: None,
+        password_hash,
         must_change_password: true,
     };
-    let (initial_password, password_hash) = initial_password().await?;
-    let user = state
-        .store
-        .create_user(
-            admin.school.id,
-            NewUser {
-                password_hash,
-                ..new
-            },
-            state.now_ms(),
-        )
-        .await?;
-    tracing::info!(user = %user.id, role = user.role.as_str(), "user created");
+    let user = state.store.create_user(admin.school.id, new, now).await?;
+    if user.role == Role::Pupil {
+        for giver in &request.consents {
+            let store = &state.store;
+            if store
+                .record_consent(admin.school.id, user.id, *giver, Some(admin.user.id), now)
+                .await?
+            {
+                let summary = format!("given by {}", giver.as_str());
+                audit::record(
+                    &state,
+                    &admin,
+                    "consent.recorded",
+                    Some(user.id.to_string()),
+                    summary,
+                )
+                .await?;
+            }
+        }
+    }
+    let summary = format!(
+        "role {}, status {}",
+        user.role.as_str(),
+        user.status.as_str()
+    );
+    audit::record(
+        &state,
+        &admin,
+        "user.created",
+        Some(user.id.to_string()),
+        summary,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedUser {
@@ -136,12 +168,30 @@ pub async fn update(
             .map(|i| validate::import_id(i.as_deref()))
             .transpose()?,
     };
-    Ok(Json(
-        state
-            .store
-            .update_user(admin.school.id, id, &changes, state.now_ms())
-            .await?,
-    ))
+    let user = state
+        .store
+        .update_user(admin.school.id, id, &changes, state.now_ms())
+        .await?;
+    let fields: Vec<&str> = [
+        ("login", changes.login.is_some()),
+        ("display_name", changes.display_name.is_some()),
+        ("role", changes.role.is_some()),
+        ("birth_date", changes.birth_date.is_some()),
+        ("import_id", changes.import_id.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, changed)| changed.then_some(name))
+    .collect();
+    let summary = format!("changed: {}", fields.join(", "));
+    audit::record(
+        &state,
+        &admin,
+        "user.updated",
+        Some(id.to_string()),
+        summary,
+    )
+    .await?;
+    Ok(Json(user))
 }
 
 fn refuse_self(admin: &AdminSession, id: UserId) -> Result<(), ApiError> {
@@ -165,11 +215,20 @@ pub async fn set_status(
         refuse_self(&admin, id)?;
     }
     let school = admin.0.school.id;
+    let before = state.store.user(school, id).await?;
     let user = state
         .store
         .set_user_status(school, id, request.status, state.now_ms())
         .await?;
-    tracing::info!(user = %id, status = request.status.as_str(), "user status changed");
+    let summary = format!("{} → {}", before.status.as_str(), user.status.as_str());
+    audit::record(
+        &state,
+        &admin.0,
+        "user.status",
+        Some(id.to_string()),
+        summary,
+    )
+    .await?;
     Ok(Json(user))
 }
 
@@ -185,7 +244,14 @@ pub async fn delete(
         .store
         .set_user_status(school, id, UserStatus::Deleted, state.now_ms())
         .await?;
-    tracing::info!(user = %id, "user deleted");
+    audit::record(
+        &state,
+        &admin.0,
+        "user.deleted",
+        Some(id.to_string()),
+        "status → deleted",
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -202,7 +268,14 @@ pub async fn reset_password(
         .store
         .set_password(school, id, &hash, true, None, state.now_ms())
         .await?;
-    tracing::info!(user = %id, "password reset");
+    audit::record(
+        &state,
+        &admin,
+        "user.password_reset",
+        Some(id.to_string()),
+        "new initial password",
+    )
+    .await?;
     Ok(Json(PasswordReset { initial_password }))
 }
 
@@ -237,6 +310,14 @@ pub async fn revoke_sessions(
 ) -> Result<StatusCode, ApiError> {
     state.store.user(admin.school.id, id).await?;
     state.store.revoke_all_sessions(admin.school.id, id).await?;
+    audit::record(
+        &state,
+        &admin,
+        "user.sessions_revoked",
+        Some(id.to_string()),
+        "all sessions",
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -249,6 +330,15 @@ pub async fn revoke_session(
         .store
         .revoke_session(admin.school.id, id, session)
         .await?;
+    let summary = format!("session {session}");
+    audit::record(
+        &state,
+        &admin,
+        "user.sessions_revoked",
+        Some(id.to_string()),
+        summary,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -281,6 +371,15 @@ pub async fn link_child(
         .store
         .link_child(school, parent, child, state.now_ms())
         .await?;
+    let summary = format!("child {child}");
+    audit::record(
+        &state,
+        &admin,
+        "parent.linked",
+        Some(parent.to_string()),
+        summary,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -293,5 +392,14 @@ pub async fn unlink_child(
         .store
         .unlink_child(admin.school.id, parent, child)
         .await?;
+    let summary = format!("child {child}");
+    audit::record(
+        &state,
+        &admin,
+        "parent.unlinked",
+        Some(parent.to_string()),
+        summary,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

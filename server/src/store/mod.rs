@@ -3,6 +3,7 @@
 //! in portable SQL (`$N` placeholders, integer milliseconds, 0/1 booleans, UUID text IDs) and run
 //! on whichever pool is open. Every query on school data is scoped by `school_id`.
 
+mod admin;
 mod groups;
 mod rows;
 mod schools;
@@ -16,6 +17,7 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+pub use admin::NewAuditEntry;
 pub use groups::{GroupChanges, NewGroup};
 pub use sessions::{AuthenticatedSession, NewSession};
 pub use users::{NewUser, UserChanges, UserFilter};

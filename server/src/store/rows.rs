@@ -13,7 +13,7 @@ use super::StoreError;
 /// The user columns every user query selects, in `UserRow` order (table alias `u`).
 macro_rules! user_columns {
     () => {
-        "u.id, u.login, u.display_name, u.role, u.status, u.import_id, u.birth_date, \
+        "u.id, u.login, u.display_name, u.role, u.status, u.import_id, u.birth_date, u.email, \
          u.must_change_password, u.created_at"
     };
 }
@@ -63,6 +63,7 @@ pub(super) struct UserRow {
     pub status: String,
     pub import_id: Option<String>,
     pub birth_date: Option<String>,
+    pub email: Option<String>,
     pub must_change_password: i64,
     pub created_at: i64,
 }
@@ -77,6 +78,7 @@ impl UserRow {
             status: parse_enum(&self.status, UserStatus::parse)?,
             import_id: self.import_id,
             birth_date: self.birth_date,
+            email: self.email,
             must_change_password: self.must_change_password != 0,
             created_at: self.created_at,
         })

@@ -60,6 +60,16 @@ impl Store {
         Ok(count)
     }
 
+    /// Every school's ID.
+    pub async fn school_ids(&self) -> Result<Vec<SchoolId>, StoreError> {
+        let ids: Vec<String> = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT id FROM schools ORDER BY id")
+                .fetch_all(pool)
+                .await
+        })?;
+        ids.iter().map(|id| super::rows::parse_id(id)).collect()
+    }
+
     /// The schools in which a login name exists (to pick the school at login).
     pub async fn schools_with_login(&self, login: &str) -> Result<Vec<SchoolId>, StoreError> {
         let ids: Vec<String> = on_pool!(self, |pool| {

@@ -1,6 +1,7 @@
 //! Login sessions and one-time WebSocket tickets. Only SHA-256 hashes of the secret tokens are
 //! stored, so a copy of the database does not let anyone log in. A session is valid while it has
-//! not expired and its user is `active`.
+//! not expired and its user is `active` or `restricted` (restricted users may log in to read why
+//! every module refuses them).
 
 use schulhof_proto::{School, SchoolId, Session, SessionId, User, UserId};
 
@@ -103,7 +104,7 @@ impl Store {
         let row = on_pool!(self, |pool| {
             sqlx::query_as::<_, AuthRow>(concat!(
                 auth_select!(),
-                "WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.status = 'active'"
+                "WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.status IN ('active', 'restricted')"
             ))
             .bind(token_hash)
             .bind(now_ms)
@@ -251,7 +252,7 @@ impl Store {
         let row = on_pool!(self, |pool| {
             sqlx::query_as::<_, AuthRow>(concat!(
                 auth_select!(),
-                "WHERE s.id = $1 AND s.expires_at > $2 AND u.status = 'active'"
+                "WHERE s.id = $1 AND s.expires_at > $2 AND u.status IN ('active', 'restricted')"
             ))
             .bind(&session)
             .bind(now_ms)

@@ -3,7 +3,7 @@
 
 use schulhof_proto::{Role, SchoolId, User, UserId, UserStatus};
 
-use super::rows::{UserRow, into_users, user_columns};
+use super::rows::{UserRow, into_users, parse_id, user_columns};
 use super::{Store, StoreError, map_unique, on_pool};
 
 /// A user to create; the password is already hashed.
@@ -15,6 +15,7 @@ pub struct NewUser {
     pub status: UserStatus,
     pub import_id: Option<String>,
     pub birth_date: Option<String>,
+    pub email: Option<String>,
     pub password_hash: String,
     pub must_change_password: bool,
 }
@@ -61,8 +62,8 @@ impl Store {
         on_pool!(self, |pool| {
             sqlx::query(
                 "INSERT INTO users (id, school_id, login, display_name, role, status, import_id, \
-                 birth_date, password_hash, must_change_password, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+                 birth_date, email, password_hash, must_change_password, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
             )
             .bind(id.to_string())
             .bind(school.to_string())
@@ -72,6 +73,7 @@ impl Store {
             .bind(new.status.as_str())
             .bind(&new.import_id)
             .bind(&new.birth_date)
+            .bind(&new.email)
             .bind(&new.password_hash)
             .bind(i64::from(new.must_change_password))
             .bind(now_ms)
@@ -205,8 +207,12 @@ impl Store {
     ) -> Result<User, StoreError> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
+            // `deactivated_at` starts the leaver grace period; it is kept while the account stays
+            // inactive or deleted and cleared when it comes back.
             let affected = sqlx::query(
-                "UPDATE users SET status = $3, updated_at = $4 WHERE school_id = $1 AND id = $2",
+                "UPDATE users SET status = $3, updated_at = $4, deactivated_at = CASE \
+                 WHEN $3 IN ('inactive', 'deleted') THEN COALESCE(deactivated_at, $4) ELSE NULL END \
+                 WHERE school_id = $1 AND id = $2",
             )
             .bind(school.to_string())
             .bind(id.to_string())
@@ -271,6 +277,27 @@ impl Store {
         })
     }
 
+    /// Deletes accounts that have been inactive or deleted since before `cutoff_ms`, with
+    /// everything that hangs on them (sessions, memberships, links, consents, login events).
+    /// Returns the purged accounts as (school, user).
+    pub async fn purge_deactivated_users(
+        &self,
+        cutoff_ms: i64,
+    ) -> Result<Vec<(SchoolId, UserId)>, StoreError> {
+        let rows: Vec<(String, String)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "DELETE FROM users WHERE status IN ('inactive', 'deleted') \
+                 AND deactivated_at IS NOT NULL AND deactivated_at < $1 RETURNING school_id, id",
+            )
+            .bind(cutoff_ms)
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.iter()
+            .map(|(school, user)| Ok((parse_id(school)?, parse_id(user)?)))
+            .collect()
+    }
+
     /// The pupils linked to a parent.
     pub async fn children(
         &self,
@@ -286,6 +313,23 @@ impl Store {
             ))
             .bind(school.to_string())
             .bind(parent.to_string())
+            .fetch_all(pool)
+            .await
+        })?;
+        into_users(rows)
+    }
+
+    /// The parents linked to a pupil.
+    pub async fn parents(&self, school: SchoolId, child: UserId) -> Result<Vec<User>, StoreError> {
+        let rows = on_pool!(self, |pool| {
+            sqlx::query_as::<_, UserRow>(concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM parent_links p JOIN users u ON u.id = p.parent_id \
+                 WHERE p.school_id = $1 AND p.child_id = $2 ORDER BY u.display_name"
+            ))
+            .bind(school.to_string())
+            .bind(child.to_string())
             .fetch_all(pool)
             .await
         })?;
