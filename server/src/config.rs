@@ -30,6 +30,38 @@ pub enum Command {
     /// Administrative tasks on the directory.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Import users from a SchILD export or a CSV file (dry run first with --dry-run).
+    Import(ImportArgs),
+}
+
+/// `schulhof import FILE --school SLUG [--kind pupils] [--dry-run] [--json]`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The SchILD export or CSV file.
+    pub file: PathBuf,
+    /// The school's slug (shown by `schulhof admin create`), e.g. gymnasium-musterstadt.
+    #[arg(long)]
+    pub school: String,
+    /// What the file holds.
+    #[arg(long, value_enum, default_value = "pupils")]
+    pub kind: ImportKindArg,
+    /// Only show what would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print machine-readable JSON instead of the readable summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the credentials sheet of new accounts (credentials.html, credentials.csv) here.
+    #[arg(long)]
+    pub credentials_dir: Option<PathBuf>,
+}
+
+/// The kinds of import on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ImportKindArg {
+    Pupils,
+    Teachers,
+    Parents,
 }
 
 #[derive(Debug, Subcommand)]

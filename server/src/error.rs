@@ -51,6 +51,29 @@ impl ApiError {
         }
     }
 
+    /// An error with its own messages instead of the code's standard ones.
+    pub fn with_messages(
+        code: ErrorCode,
+        message: impl Into<Text>,
+        message_de: impl Into<Text>,
+    ) -> Self {
+        Self {
+            message: message.into(),
+            message_de: message_de.into(),
+            ..Self::new(code)
+        }
+    }
+
+    /// The JSON body this error answers with.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code,
+            message: self.message.to_string(),
+            message_de: self.message_de.to_string(),
+            field: self.field.map(str::to_owned),
+        }
+    }
+
     /// Too many login attempts; retry after the given time.
     pub fn throttled(retry_after_seconds: u64) -> Self {
         Self {
@@ -158,13 +181,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.code.http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = ErrorBody {
-            code: self.code,
-            message: self.message.into_owned(),
-            message_de: self.message_de.into_owned(),
-            field: self.field.map(str::to_owned),
-        };
-        let mut response = (status, Json(body)).into_response();
+        let mut response = (status, Json(self.body())).into_response();
         if let Some(seconds) = self.retry_after_seconds {
             response
                 .headers_mut()

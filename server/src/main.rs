@@ -28,6 +28,7 @@ async fn main() -> std::process::ExitCode {
             login,
             json,
         }) => commands::admin_create(config, &school, &login, json).await,
+        Command::Import(args) => schulhof_server::import_command::run(config, args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

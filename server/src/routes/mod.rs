@@ -6,6 +6,7 @@ mod addressbook;
 mod administration;
 mod auth;
 mod groups;
+mod import;
 mod me;
 mod ops;
 mod users;
@@ -81,6 +82,30 @@ pub fn app(state: SharedState) -> Router {
         .route("/modules/{module}", put(administration::set_module))
         .route("/audit", get(administration::audit_log))
         .route("/addressbook", get(addressbook::address_book))
+        .route(
+            "/import/preview",
+            post(import::preview).layer(DefaultBodyLimit::max(import::MAX_IMPORT_BYTES)),
+        )
+        .route(
+            "/import/apply",
+            post(import::apply).layer(DefaultBodyLimit::max(import::MAX_IMPORT_BYTES)),
+        )
+        .route(
+            "/import/runs/{run}/credentials.csv",
+            get(import::credentials_sheet_csv),
+        )
+        .route(
+            "/import/runs/{run}/credentials.html",
+            get(import::credentials_sheet_html),
+        )
+        .route(
+            "/import/runs/{run}/credentials",
+            axum::routing::delete(import::discard_credentials),
+        )
+        .route(
+            "/import/profiles/{kind}",
+            get(import::profile).put(import::save_profile),
+        )
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .route_layer(middleware::from_fn_with_state(

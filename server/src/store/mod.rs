@@ -5,6 +5,7 @@
 
 mod admin;
 mod groups;
+mod import;
 mod rows;
 mod schools;
 mod sessions;
@@ -19,6 +20,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use admin::NewAuditEntry;
 pub use groups::{GroupChanges, NewGroup};
+pub use import::{CredentialRow, ImportApplied, ImportApply, NewAccount};
 pub use sessions::{AuthenticatedSession, NewSession};
 pub use users::{NewUser, UserChanges, UserFilter};
 

@@ -1,0 +1,259 @@
+// Application shell: session state, language state, the top navigation bar, and the routes.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { api, ApiError, setSessionProblemHandler, type Me } from './api';
+import { ErrorBox, LangSwitch, Link, Loading, Logo } from './components';
+import { I18nContext, loadLang, saveLang, translate, useI18n, type I18n, type Lang, type MessageKey } from './i18n';
+import { matchRoute, navigate, usePath } from './router';
+import { ChangePassword } from './pages/ChangePassword';
+import { Dashboard } from './pages/Dashboard';
+import { GroupDetail, Groups } from './pages/Groups';
+import { Login } from './pages/Login';
+import { Sessions } from './pages/Sessions';
+import { Users } from './pages/Users';
+
+export function App() {
+  const [lang, setLangState] = useState<Lang>(() => loadLang());
+  const i18n = useMemo<I18n>(
+    () => ({
+      lang,
+      t: (key, params) => translate(lang, key, params),
+      setLang: (l) => {
+        saveLang(l);
+        setLangState(l);
+      },
+    }),
+    [lang],
+  );
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
+
+  // undefined: still asking the server; null: not logged in.
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [startError, setStartError] = useState<unknown>(null);
+  // The password typed at login, kept only until a required password change is done.
+  const [typedPassword, setTypedPassword] = useState<string | null>(null);
+
+  const loadMe = useCallback(() => {
+    setStartError(null);
+    api.me().then(setMe, (err) => {
+      if (err instanceof ApiError && err.status === 401) setMe(null);
+      else setStartError(err);
+    });
+  }, []);
+
+  useEffect(() => {
+    setSessionProblemHandler((code) => {
+      if (code === 'unauthenticated') {
+        setTypedPassword(null);
+        setMe(null);
+      } else {
+        // The password was reset meanwhile: /api/me now says must_change_password.
+        loadMe();
+      }
+    });
+    loadMe();
+    return () => setSessionProblemHandler(null);
+  }, [loadMe]);
+
+  const logout = useCallback(async () => {
+    try {
+      await api.logout();
+    } catch {
+      // Already logged out or server gone: the local state is reset either way.
+    }
+    setTypedPassword(null);
+    setMe(null);
+    navigate('/', true);
+  }, []);
+
+  let content;
+  if (startError) {
+    content = (
+      <div class="auth-page">
+        <main class="auth-card card">
+          <h1>{translate(lang, 'app.startFailed')}</h1>
+          <ErrorBox error={startError} />
+          <button type="button" class="btn btn-primary" onClick={loadMe}>
+            {translate(lang, 'app.retry')}
+          </button>
+        </main>
+      </div>
+    );
+  } else if (me === undefined) {
+    content = (
+      <div class="auth-page">
+        <Loading />
+      </div>
+    );
+  } else if (me === null) {
+    content = (
+      <Login
+        onLoggedIn={(m, password) => {
+          setTypedPassword(m.user.must_change_password ? password : null);
+          setMe(m);
+        }}
+      />
+    );
+  } else if (me.user.must_change_password) {
+    content = (
+      <div class="auth-page">
+        <div class="auth-top">
+          <LangSwitch />
+        </div>
+        <main class="auth-main">
+          <ChangePassword
+            forced
+            knownCurrent={typedPassword}
+            onDone={() => {
+              setTypedPassword(null);
+              loadMe();
+            }}
+          />
+          <p class="center">
+            <button type="button" class="btn btn-link" onClick={logout}>
+              {translate(lang, 'nav.logout')}
+            </button>
+          </p>
+        </main>
+      </div>
+    );
+  } else {
+    content = <Shell me={me} onLogout={logout} />;
+  }
+
+  return <I18nContext.Provider value={i18n}>{content}</I18nContext.Provider>;
+}
+
+function Shell({ me, onLogout }: { me: Me; onLogout: () => void }) {
+  const { t } = useI18n();
+  const path = usePath();
+  const isAdmin = me.user.role === 'admin';
+
+  let title: MessageKey = 'nav.dashboard';
+  let page;
+  let params: Record<string, string> | null;
+  if (matchRoute('/', path)) {
+    page = <Dashboard me={me} />;
+  } else if (matchRoute('/sessions', path)) {
+    title = 'nav.sessions';
+    page = <Sessions onCurrentRevoked={onLogout} />;
+  } else if (matchRoute('/password', path)) {
+    title = 'nav.password';
+    page = <ChangePassword forced={false} onDone={() => {}} />;
+  } else if (matchRoute('/admin/users', path)) {
+    title = 'nav.users';
+    page = isAdmin ? <Users selfId={me.user.id} /> : <Problem text={t('common.forbidden')} />;
+  } else if (matchRoute('/admin/groups', path)) {
+    title = 'nav.groups';
+    page = isAdmin ? <Groups /> : <Problem text={t('common.forbidden')} />;
+  } else if ((params = matchRoute('/admin/groups/:id', path))) {
+    title = 'nav.groups';
+    page = isAdmin ? <GroupDetail key={params.id} id={params.id!} /> : <Problem text={t('common.forbidden')} />;
+  } else {
+    page = <Problem text={t('common.notFound')} />;
+  }
+
+  useEffect(() => {
+    document.title = `${t(title)} · ${t('app.name')}`;
+  }, [title, t]);
+
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        {t('nav.skip')}
+      </a>
+      <TopBar me={me} path={path} onLogout={onLogout} />
+      <main id="main" class="container">
+        {page}
+      </main>
+    </>
+  );
+}
+
+function TopBar({ me, path, onLogout }: { me: Me; path: string; onLogout: () => void }) {
+  const { t } = useI18n();
+  const menu = useRef<HTMLDetailsElement>(null);
+  const isAdmin = me.user.role === 'admin';
+
+  // Close the user menu after navigating and when clicking anywhere else.
+  useEffect(() => {
+    if (menu.current) menu.current.open = false;
+  }, [path]);
+  useEffect(() => {
+    const close = (e: MouseEvent) => {
+      if (menu.current?.open && !menu.current.contains(e.target as Node)) menu.current.open = false;
+    };
+    document.addEventListener('click', close);
+    return () => document.removeEventListener('click', close);
+  }, []);
+
+  const navLink = (href: string, key: MessageKey, active: boolean) => (
+    <Link href={href} class={active ? 'nav-link active' : 'nav-link'} aria-current={active ? 'page' : undefined}>
+      {t(key)}
+    </Link>
+  );
+
+  return (
+    <header class="topbar" data-testid="topbar">
+      <div class="topbar-inner">
+        <Link href="/" class="brand">
+          <Logo />
+          <span class="brand-text">
+            <span class="brand-name">{t('app.name')}</span>
+            <span class="school-name" data-testid="school-name">
+              {me.school.name}
+            </span>
+          </span>
+        </Link>
+        <nav class="nav" aria-label={t('nav.main')}>
+          {navLink('/', 'nav.dashboard', path === '/')}
+          {isAdmin && navLink('/admin/users', 'nav.users', path.startsWith('/admin/users'))}
+          {isAdmin && navLink('/admin/groups', 'nav.groups', path.startsWith('/admin/groups'))}
+        </nav>
+        <div class="topbar-right">
+          <LangSwitch />
+          <details class="user-menu" ref={menu} data-testid="user-menu">
+            <summary>
+              <span class="avatar avatar-small" aria-hidden="true">
+                {me.user.display_name.trim().charAt(0).toUpperCase()}
+              </span>
+              <span class="user-name" data-testid="user-name">
+                {me.user.display_name}
+              </span>
+            </summary>
+            <div class="menu">
+              <div class="menu-head">
+                <strong>{me.user.display_name}</strong>
+                <span class="muted small">
+                  {me.user.login} · {t(`role.${me.user.role}`)}
+                </span>
+              </div>
+              <Link href="/sessions" class="menu-item">
+                {t('nav.sessions')}
+              </Link>
+              <Link href="/password" class="menu-item">
+                {t('nav.password')}
+              </Link>
+            </div>
+          </details>
+          <button type="button" class="btn btn-ghost" onClick={onLogout} data-testid="logout">
+            {t('nav.logout')}
+          </button>
+        </div>
+      </div>
+    </header>
+  );
+}
+
+function Problem({ text }: { text: string }) {
+  const { t } = useI18n();
+  return (
+    <section class="card narrow">
+      <p>{text}</p>
+      <Link href="/" class="btn btn-primary">
+        {t('common.toDashboard')}
+      </Link>
+    </section>
+  );
+}

@@ -1,0 +1,153 @@
+// Small shared UI pieces: in-app link, error box, one-time secret box, badges, data loading hook.
+import { Fragment, type ComponentChildren } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { ApiError } from './api';
+import { LANGS, useI18n } from './i18n';
+import { onLinkClick } from './router';
+
+export function Link(props: { href: string; class?: string; children: ComponentChildren; 'data-testid'?: string; 'aria-current'?: 'page' }) {
+  return (
+    <a {...props} onClick={onLinkClick}>
+      {props.children}
+    </a>
+  );
+}
+
+/** Shows an error (an ApiError in the UI language, or any other error's message). */
+export function ErrorBox({ error }: { error: unknown }) {
+  const { lang, t } = useI18n();
+  if (!error) return null;
+  let text =
+    error instanceof ApiError ? error.localized(lang) : error instanceof Error ? error.message : String(error);
+  if (error instanceof ApiError && error.retryAfterSeconds) {
+    text += ` ${t('error.retryAfter', { seconds: error.retryAfterSeconds })}`;
+  }
+  return (
+    <div class="alert alert-error" role="alert" data-testid="error">
+      {text}
+    </div>
+  );
+}
+
+export function Notice({ children }: { children: ComponentChildren }) {
+  return (
+    <div class="alert alert-success" role="status" data-testid="notice">
+      {children}
+    </div>
+  );
+}
+
+/** A password shown exactly once (initial password or reset); closing it forgets it. */
+export function SecretBox(props: { title: string; secret: string; onClose: () => void }) {
+  const { t } = useI18n();
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(props.secret);
+      setCopied(true);
+    } catch {
+      // Clipboard not available (e.g. plain http); the password is still visible to copy by hand.
+    }
+  };
+  return (
+    <section class="secret-box" role="status" aria-live="polite" data-testid="secret-box">
+      <h3>{props.title}</h3>
+      <p class="secret-value">
+        <code data-testid="initial-password">{props.secret}</code>
+      </p>
+      <p class="muted">{t('users.passwordHint')}</p>
+      <div class="row">
+        <button type="button" class="btn" onClick={copy}>
+          {copied ? t('common.copied') : t('common.copy')}
+        </button>
+        <button type="button" class="btn btn-primary" onClick={props.onClose}>
+          {t('common.close')}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+export function Badge({ kind, children }: { kind?: string; children: ComponentChildren }) {
+  return <span class={`badge${kind ? ` badge-${kind}` : ''}`}>{children}</span>;
+}
+
+export function Loading() {
+  const { t } = useI18n();
+  return (
+    <p class="muted" aria-busy="true">
+      {t('app.loading')}
+    </p>
+  );
+}
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Runs an async loader when its dependencies change; `reload()` runs it again. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let alive = true;
+    setLoading(true);
+    load().then(
+      (d) => {
+        if (!alive) return;
+        setData(d);
+        setError(null);
+        setLoading(false);
+      },
+      (e) => {
+        if (!alive) return;
+        setError(e);
+        setLoading(false);
+      },
+    );
+    return () => {
+      alive = false;
+    };
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+  return { data, error, loading, reload };
+}
+
+/** The schulhof mark: a small schoolhouse, drawn inline so nothing is loaded from elsewhere. */
+export function Logo() {
+  return (
+    <svg class="logo" viewBox="0 0 32 32" aria-hidden="true" focusable="false">
+      <rect width="32" height="32" rx="8" fill="currentColor" />
+      <path d="M16 6 6 13h3v11h5v-6h4v6h5V13h3z" fill="#fff" />
+      <circle cx="16" cy="13.5" r="1.8" fill="#f4b740" />
+    </svg>
+  );
+}
+
+/** The visible "DE | EN" language switch; the choice is remembered in localStorage. */
+export function LangSwitch() {
+  const { lang, setLang, t } = useI18n();
+  return (
+    <div class="lang-switch" role="group" aria-label={t('nav.language')} data-testid="lang-switch">
+      {LANGS.map((l, i) => (
+        <Fragment key={l}>
+          {i > 0 && <span class="sep" aria-hidden="true">|</span>}
+          <button
+            type="button"
+            lang={l}
+            aria-pressed={l === lang}
+            class={l === lang ? 'active' : ''}
+            onClick={() => setLang(l)}
+          >
+            {l.toUpperCase()}
+          </button>
+        </Fragment>
+      ))}
+    </div>
+  );
+}
