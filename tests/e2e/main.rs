@@ -7,6 +7,7 @@
 mod admin_api;
 mod administration;
 mod auth;
+mod import;
 mod ops;
 mod tenants;
 mod tidy;
