@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod directory;
 pub mod error;
+pub mod hub;
 pub mod ids;
 
 pub use admin::*;
