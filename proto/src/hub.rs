@@ -61,7 +61,9 @@ impl FromStr for Topic {
         let plain_id = |id: &str| {
             let ok = !id.is_empty()
                 && id.len() <= 64
-                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
             if ok { Ok(id.to_owned()) } else { Err(BadTopic) }
         };
         match kind {
@@ -83,7 +85,8 @@ impl Serialize for Topic {
 impl<'de> Deserialize<'de> for Topic {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        text.parse().map_err(|_| serde::de::Error::custom(format!("unknown topic {text:?}")))
+        text.parse()
+            .map_err(|_| serde::de::Error::custom(format!("unknown topic {text:?}")))
     }
 }
 
@@ -92,11 +95,25 @@ impl<'de> Deserialize<'de> for Topic {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     /// Start receiving a topic. `since`: the last sequence number seen (resume after reconnect).
-    Subscribe { id: u64, topic: Topic, #[serde(default, skip_serializing_if = "Option::is_none")] since: Option<u64> },
-    Unsubscribe { id: u64, topic: Topic },
+    Subscribe {
+        id: u64,
+        topic: Topic,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<u64>,
+    },
+    Unsubscribe {
+        id: u64,
+        topic: Topic,
+    },
     /// Send `body` (any JSON, at most the frame limit) to everyone subscribed to `topic`.
-    Publish { id: u64, topic: Topic, body: serde_json::Value },
-    Ping { id: u64 },
+    Publish {
+        id: u64,
+        topic: Topic,
+        body: serde_json::Value,
+    },
+    Ping {
+        id: u64,
+    },
 }
 
 /// A frame from the server.
@@ -104,9 +121,17 @@ pub enum ClientFrame {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// First frame after the upgrade.
-    Hello { protocol: u32, user_id: UserId, heartbeat_ms: u64 },
+    Hello {
+        protocol: u32,
+        user_id: UserId,
+        heartbeat_ms: u64,
+    },
     /// A request succeeded (`publish`: with the message's sequence number on persistent topics).
-    Ack { id: u64, #[serde(default, skip_serializing_if = "Option::is_none")] seq: Option<u64> },
+    Ack {
+        id: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seq: Option<u64>,
+    },
     /// A subscription is active. `seq` is the topic's latest sequence number; `online` lists the
     /// users present (presence topics). Missed messages (after `since`) follow as `message`s.
     Subscribed {
@@ -117,9 +142,20 @@ pub enum ServerFrame {
         online: Option<Vec<UserId>>,
     },
     /// A request failed; the connection stays open.
-    Error { id: u64, code: HubErrorCode, message: String, message_de: String },
+    Error {
+        id: u64,
+        code: HubErrorCode,
+        message: String,
+        message_de: String,
+    },
     /// A message on a topic. `seq` is 0 on non-persistent topics.
-    Message { topic: Topic, seq: u64, from: UserId, at: i64, body: serde_json::Value },
+    Message {
+        topic: Topic,
+        seq: u64,
+        from: UserId,
+        at: i64,
+        body: serde_json::Value,
+    },
     /// Presence changed on a topic.
     Presence {
         topic: Topic,
@@ -129,10 +165,18 @@ pub enum ServerFrame {
         left: Vec<UserId>,
     },
     /// `since` was older than the history kept: fetch the topic's state again, then go on live.
-    Resync { topic: Topic, seq: u64 },
+    Resync {
+        topic: Topic,
+        seq: u64,
+    },
     /// The server ended a subscription (e.g. the user was removed from the group).
-    Unsubscribed { topic: Topic, reason: String },
-    Pong { id: u64 },
+    Unsubscribed {
+        topic: Topic,
+        reason: String,
+    },
+    Pong {
+        id: u64,
+    },
 }
 
 /// Why a request failed.
@@ -189,7 +233,10 @@ mod tests {
         let topic: Topic = format!("group:{group}").parse().unwrap();
         assert_eq!(topic, Topic::Group(group));
         assert_eq!(topic.to_string(), format!("group:{group}"));
-        assert_eq!("chat:room-1".parse::<Topic>().unwrap(), Topic::Chat("room-1".into()));
+        assert_eq!(
+            "chat:room-1".parse::<Topic>().unwrap(),
+            Topic::Chat("room-1".into())
+        );
         assert!("group:nope".parse::<Topic>().is_err());
         assert!("chat:".parse::<Topic>().is_err());
         assert!("chat:a b".parse::<Topic>().is_err());
@@ -199,8 +246,16 @@ mod tests {
     #[test]
     fn frames_have_the_documented_json_shape() {
         let frame: ClientFrame =
-            serde_json::from_str(r#"{"type":"subscribe","id":7,"topic":"chat:x","since":3}"#).unwrap();
-        assert_eq!(frame, ClientFrame::Subscribe { id: 7, topic: Topic::Chat("x".into()), since: Some(3) });
+            serde_json::from_str(r#"{"type":"subscribe","id":7,"topic":"chat:x","since":3}"#)
+                .unwrap();
+        assert_eq!(
+            frame,
+            ClientFrame::Subscribe {
+                id: 7,
+                topic: Topic::Chat("x".into()),
+                since: Some(3)
+            }
+        );
         let ack = serde_json::to_string(&ServerFrame::Ack { id: 7, seq: None }).unwrap();
         assert_eq!(ack, r#"{"type":"ack","id":7}"#);
         assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"explode","id":1}"#).is_err());

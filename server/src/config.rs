@@ -140,6 +140,8 @@ pub struct Config {
     pub log_level: String,
     pub web_dir: PathBuf,
     pub retention: Retention,
+    /// Limits of the real-time hub (documented defaults; tests may change them).
+    pub hub: crate::hub::core::HubLimits,
 }
 
 /// How long data about people is kept (DSGVO deletion concept).
@@ -234,6 +236,7 @@ impl Config {
                 .web_dir
                 .or(file.web_dir)
                 .unwrap_or_else(|| PathBuf::from("web/dist")),
+            hub: crate::hub::core::HubLimits::default(),
             retention: Retention {
                 purge_grace_days: options
                     .purge_grace_days
@@ -260,6 +263,7 @@ impl Config {
             log_level: "info".to_owned(),
             web_dir: PathBuf::from("web/dist"),
             retention: Retention::default(),
+            hub: crate::hub::core::HubLimits::default(),
         }
     }
 

@@ -13,6 +13,7 @@ pub mod consent;
 pub mod credentials_sheet;
 pub mod error;
 pub mod extract;
+pub mod hub;
 pub mod import;
 pub mod import_command;
 pub mod importer;

@@ -79,5 +79,8 @@ pub async fn run_periodically(state: SharedState) {
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "housekeeping failed"),
         }
+        // Statuses and sessions may have changed: open hub connections follow.
+        crate::hub::access::recheck_users(&state, state.hub.connected_users()).await;
+        state.hub.sweep(state.now_ms());
     }
 }

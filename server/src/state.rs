@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::auth::throttle::{LoginThrottle, ThrottleRules};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -16,6 +17,7 @@ pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub metrics: Metrics,
+    pub hub: Hub,
     throttle: Mutex<LoginThrottle>,
     /// A real argon2id hash of a random password: verified against when a login name does not
     /// exist, so that answer takes as long as a wrong password.
@@ -29,11 +31,13 @@ impl AppState {
         clock: Arc<dyn Clock>,
         dummy_password_hash: String,
     ) -> Self {
+        let hub_limits = config.hub;
         Self {
             config,
             store,
             clock,
             metrics: Metrics::new(),
+            hub: Hub::new(hub_limits),
             throttle: Mutex::new(LoginThrottle::new(ThrottleRules::default())),
             dummy_password_hash,
         }

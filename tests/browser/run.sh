@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs the browser end-to-end test: installs its npm deps if missing, builds web/dist if missing,
-# then runs admin_flow.mjs. Needs SCHULHOF_BIN (server binary) and Debian's chromium.
+# then runs all flows (run_all.mjs: admin_flow, import_flow). Needs SCHULHOF_BIN and Debian's chromium.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 web="$here/../../web"
 
 if [ -z "${SCHULHOF_BIN:-}" ]; then
   echo "run.sh: set SCHULHOF_BIN to the schulhof server binary (e.g. target/debug/schulhof)" >&2
-  echo "0 passed, 1 failed"
+  echo "0 passed, 2 failed"
   exit 1
 fi
 
@@ -19,4 +19,4 @@ if [ ! -f "$web/dist/index.html" ]; then
   (cd "$web" && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build)
 fi
 
-exec node "$here/admin_flow.mjs"
+exec node "$here/run_all.mjs"

@@ -1,9 +1,11 @@
 //! The testkit for schulhof's end-to-end tests: `TestServer::start()` runs the real server
 //! (`schulhof_server::run`) on 127.0.0.1:0 with a fresh database — SQLite in a temp dir, or a new
 //! PostgreSQL database when `SCHULHOF_TEST_DATABASE_URL` is set — and hands out real HTTP clients
-//! with cookie jars. The same tests therefore run on both back-ends.
+//! with cookie jars and hub (WebSocket) clients. The same tests therefore run on both back-ends.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod hub_client;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -13,6 +13,7 @@ export interface User {
   status: UserStatus;
   import_id: string | null;
   birth_date: string | null;
+  email?: string | null;
   must_change_password: boolean;
   created_at: number;
 }
@@ -26,6 +27,62 @@ export interface School {
 export interface Me {
   user: User;
   school: School;
+  /** The modules the school has switched on. */
+  modules: Module[];
+}
+
+/** The platform's modules, in the order the modules page shows them. */
+export const MODULES = ['messenger', 'video', 'documents', 'texts', 'boards', 'polls', 'files', 'mail', 'addressbook'] as const;
+export type Module = (typeof MODULES)[number];
+
+export type ConsentGiver = 'parents' | 'pupil';
+
+export interface ConsentRecord {
+  id: string;
+  given_by: ConsentGiver;
+  recorded_at: number;
+  recorded_by: string | null;
+  withdrawn_at: number | null;
+}
+
+export interface ConsentState {
+  user_id: string;
+  required: ConsentGiver[];
+  present: ConsentGiver[];
+  satisfied: boolean;
+  records: ConsentRecord[];
+}
+
+export interface ModuleSwitch {
+  module: Module;
+  enabled: boolean;
+  changed_at: number | null;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: number;
+  actor_id: string | null;
+  actor_login: string;
+  action: string;
+  target_id: string | null;
+  summary: string;
+}
+
+export interface AddressBookEntry {
+  user_id: string;
+  display_name: string;
+  role: Role;
+  groups: string[];
+}
+
+export interface NewUser {
+  login: string;
+  display_name: string;
+  role: Role;
+  birth_date?: string;
+  import_id?: string;
+  consents?: ConsentGiver[];
 }
 
 export interface Group {
@@ -119,6 +176,33 @@ export function setSessionProblemHandler(handler: ((code: SessionCode) => void) 
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/**
+ * Sends one same-origin request and resolves with the response when it is OK. Network failures
+ * and error answers become an ApiError (session problems are also reported to the handler).
+ */
+export async function send(path: string, init: RequestInit): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(path, { credentials: 'same-origin', ...init });
+  } catch {
+    throw new ApiError(
+      0,
+      'network',
+      'The server cannot be reached. Please check the connection.',
+      'Der Server ist nicht erreichbar. Bitte die Verbindung prüfen.',
+    );
+  }
+  if (!res.ok) {
+    const err = parseApiError(res.status, await res.text().catch(() => ''));
+    const retryAfter = Number(res.headers.get('Retry-After'));
+    if (res.status === 429 && retryAfter > 0) err.retryAfterSeconds = retryAfter;
+    const code = SESSION_CODES.find((c) => c === err.code);
+    if (code && onSessionProblem) onSessionProblem(code);
+    throw err;
+  }
+  return res;
+}
+
 /** Sends one same-origin JSON request; resolves with the parsed body (undefined for 204). */
 export async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
   const init: RequestInit = {
@@ -130,26 +214,8 @@ export async function request<T>(method: Method, path: string, body?: unknown): 
     init.headers = { Accept: 'application/json', 'Content-Type': 'application/json' };
     if (body !== undefined) init.body = JSON.stringify(body);
   }
-  let res: Response;
-  try {
-    res = await fetch(path, init);
-  } catch {
-    throw new ApiError(
-      0,
-      'network',
-      'The server cannot be reached. Please check the connection.',
-      'Der Server ist nicht erreichbar. Bitte die Verbindung prüfen.',
-    );
-  }
+  const res = await send(path, init);
   const text = await res.text();
-  if (!res.ok) {
-    const err = parseApiError(res.status, text);
-    const retryAfter = Number(res.headers.get('Retry-After'));
-    if (res.status === 429 && retryAfter > 0) err.retryAfterSeconds = retryAfter;
-    const code = SESSION_CODES.find((c) => c === err.code);
-    if (code && onSessionProblem) onSessionProblem(code);
-    throw err;
-  }
   if (res.status === 204 || text === '') return undefined as T;
   return JSON.parse(text) as T;
 }
@@ -180,7 +246,7 @@ export const api = {
   // Administration: users
   users: (filter: { role?: string; status?: string; q?: string } = {}) =>
     request<User[]>('GET', `/api/users${query(filter)}`),
-  createUser: (u: { login: string; display_name: string; role: Role; birth_date?: string }) =>
+  createUser: (u: NewUser) =>
     request<{ user: User; initial_password: string }>('POST', '/api/users', u),
   deleteUser: (id: string) => request<void>('DELETE', `/api/users/${enc(id)}`),
   setUserStatus: (id: string, status: UserStatus) =>
@@ -198,4 +264,22 @@ export const api = {
     request<void>('PUT', `/api/groups/${enc(groupId)}/members/${enc(userId)}`, { role }),
   removeMember: (groupId: string, userId: string) =>
     request<void>('DELETE', `/api/groups/${enc(groupId)}/members/${enc(userId)}`),
+
+  // Administration: consent, modules, audit log, data export
+  userConsents: (id: string) => request<ConsentState>('GET', `/api/users/${enc(id)}/consents`),
+  setConsents: (user_ids: string[], given_by: ConsentGiver, given: boolean) =>
+    request<ConsentState[]>('POST', '/api/consents', { user_ids, given_by, given }),
+  modules: () => request<ModuleSwitch[]>('GET', '/api/modules'),
+  setModule: (module: Module, enabled: boolean) =>
+    request<ModuleSwitch>('PUT', `/api/modules/${enc(module)}`, { enabled }),
+  audit: (filter: { target?: string; before?: number; limit?: number } = {}) =>
+    request<AuditEntry[]>(
+      'GET',
+      `/api/audit${query({ target: filter.target, before: filter.before?.toString(), limit: filter.limit?.toString() })}`,
+    ),
+  /** The data export of one user (a JSON attachment); used as a plain download link. */
+  userExportUrl: (id: string) => `/api/users/${enc(id)}/export`,
+
+  // Modules
+  addressBook: () => request<AddressBookEntry[]>('GET', '/api/addressbook'),
 };

@@ -1,15 +1,31 @@
 // Application shell: session state, language state, the top navigation bar, and the routes.
+import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, ApiError, setSessionProblemHandler, type Me } from './api';
 import { ErrorBox, LangSwitch, Link, Loading, Logo } from './components';
 import { I18nContext, loadLang, saveLang, translate, useI18n, type I18n, type Lang, type MessageKey } from './i18n';
 import { matchRoute, navigate, usePath } from './router';
+import { AddressBook } from './pages/AddressBook';
+import { Audit } from './pages/Audit';
 import { ChangePassword } from './pages/ChangePassword';
-import { Dashboard } from './pages/Dashboard';
+import { Consents } from './pages/Consents';
+import { Dashboard, moduleTiles } from './pages/Dashboard';
 import { GroupDetail, Groups } from './pages/Groups';
+import { Import } from './pages/Import';
 import { Login } from './pages/Login';
+import { Modules } from './pages/Modules';
 import { Sessions } from './pages/Sessions';
 import { Users } from './pages/Users';
+
+/** The administration pages in navigation order: path and title. */
+const ADMIN_NAV = [
+  ['/admin/users', 'nav.users'],
+  ['/admin/groups', 'nav.groups'],
+  ['/admin/consents', 'nav.consents'],
+  ['/admin/import', 'nav.import'],
+  ['/admin/modules', 'nav.modules'],
+  ['/admin/audit', 'nav.audit'],
+] as const;
 
 export function App() {
   const [lang, setLangState] = useState<Lang>(() => loadLang());
@@ -119,16 +135,17 @@ export function App() {
       </div>
     );
   } else {
-    content = <Shell me={me} onLogout={logout} />;
+    content = <Shell me={me} onLogout={logout} onMeChanged={loadMe} />;
   }
 
   return <I18nContext.Provider value={i18n}>{content}</I18nContext.Provider>;
 }
 
-function Shell({ me, onLogout }: { me: Me; onLogout: () => void }) {
+function Shell({ me, onLogout, onMeChanged }: { me: Me; onLogout: () => void; onMeChanged: () => void }) {
   const { t } = useI18n();
   const path = usePath();
   const isAdmin = me.user.role === 'admin';
+  const adminOnly = (page: ComponentChildren) => (isAdmin ? page : <Problem text={t('common.forbidden')} />);
 
   let title: MessageKey = 'nav.dashboard';
   let page;
@@ -150,6 +167,21 @@ function Shell({ me, onLogout }: { me: Me; onLogout: () => void }) {
   } else if ((params = matchRoute('/admin/groups/:id', path))) {
     title = 'nav.groups';
     page = isAdmin ? <GroupDetail key={params.id} id={params.id!} /> : <Problem text={t('common.forbidden')} />;
+  } else if (matchRoute('/admin/consents', path)) {
+    title = 'nav.consents';
+    page = adminOnly(<Consents />);
+  } else if (matchRoute('/admin/modules', path)) {
+    title = 'nav.modules';
+    page = adminOnly(<Modules onChanged={onMeChanged} />);
+  } else if (matchRoute('/admin/import', path)) {
+    title = 'nav.import';
+    page = adminOnly(<Import />);
+  } else if (matchRoute('/admin/audit', path)) {
+    title = 'nav.audit';
+    page = adminOnly(<Audit />);
+  } else if (matchRoute('/addressbook', path)) {
+    title = 'module.addressbook';
+    page = <AddressBook />;
   } else {
     page = <Problem text={t('common.notFound')} />;
   }
@@ -189,7 +221,7 @@ function TopBar({ me, path, onLogout }: { me: Me; path: string; onLogout: () => 
   }, []);
 
   const navLink = (href: string, key: MessageKey, active: boolean) => (
-    <Link href={href} class={active ? 'nav-link active' : 'nav-link'} aria-current={active ? 'page' : undefined}>
+    <Link key={href} href={href} class={active ? 'nav-link active' : 'nav-link'} aria-current={active ? 'page' : undefined}>
       {t(key)}
     </Link>
   );
@@ -208,8 +240,9 @@ function TopBar({ me, path, onLogout }: { me: Me; path: string; onLogout: () => 
         </Link>
         <nav class="nav" aria-label={t('nav.main')}>
           {navLink('/', 'nav.dashboard', path === '/')}
-          {isAdmin && navLink('/admin/users', 'nav.users', path.startsWith('/admin/users'))}
-          {isAdmin && navLink('/admin/groups', 'nav.groups', path.startsWith('/admin/groups'))}
+          {moduleTiles(me).map(({ module, href }) => navLink(href, `module.${module}`, path.startsWith(href)))}
+          {isAdmin && <span class="nav-sep" aria-hidden="true" />}
+          {isAdmin && ADMIN_NAV.map(([href, key]) => navLink(href, key, path.startsWith(href)))}
         </nav>
         <div class="topbar-right">
           <LangSwitch />

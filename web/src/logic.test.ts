@@ -60,8 +60,9 @@ describe('lists', () => {
   it('computes initials and status actions', () => {
     expect(initials('Anna Maria Berg')).toBe('AB');
     expect(initials('admin')).toBe('A');
-    expect(statusActions('active')).toEqual(['restricted', 'inactive']);
-    expect(statusActions('inactive')).toEqual(['active', 'restricted']);
+    expect(statusActions('active')).toEqual(['inactive']);
+    expect(statusActions('inactive')).toEqual(['active']);
+    expect(statusActions('restricted')).toEqual(['active', 'inactive']);
   });
 
   it('describes user agents briefly', () => {

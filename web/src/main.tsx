@@ -2,5 +2,9 @@
 import { render } from 'preact';
 import { App } from './app';
 import './styles.css';
+import './styles/components.css';
+import './styles/admin.css';
+import './styles/import.css';
+import './styles/pages.css';
 
 render(<App />, document.getElementById('app')!);

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use crate::auth::AdminSession;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::hub::access;
 use crate::state::SharedState;
 use crate::{audit, consent};
 
@@ -84,6 +85,7 @@ pub async fn bulk_consent(
     }
     let actor = (Some(admin.user.id), admin.user.login.as_str());
     consent::reevaluate(&state.store, school, Some(&request.user_ids), actor, now).await?;
+    access::recheck_users(&state, request.user_ids.iter().copied()).await;
     let mut states = Vec::with_capacity(users.len());
     for id in &request.user_ids {
         let user = state.store.user(school, *id).await?;
@@ -123,6 +125,7 @@ pub async fn set_module(
         summary,
     )
     .await?;
+    access::recheck_school(&state, admin.school.id).await;
     Ok(Json(ModuleSwitch {
         module,
         enabled: request.enabled,

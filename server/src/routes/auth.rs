@@ -10,12 +10,13 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::header::USER_AGENT;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use schulhof_proto::hub::close_code;
 use schulhof_proto::{ErrorCode, LoginRequest, SchoolId, SessionId, UserStatus, WsTicket};
 
+use crate::auth::SessionAllowingPasswordChange;
 use crate::auth::password::verify_password;
 use crate::auth::session::{SESSION_IDLE_MS, append_cookie, clear_cookie, session_cookie};
 use crate::auth::token::{hash_token, new_token};
-use crate::auth::{CurrentSession, SessionAllowingPasswordChange};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::state::SharedState;
@@ -139,6 +140,12 @@ pub async fn logout(
         .store
         .revoke_session(session.school.id, session.user.id, session.session_id)
         .await?;
+    state.hub.close_session(
+        session.session_id,
+        close_code::UNAUTHENTICATED,
+        "logged out",
+        state.now_ms(),
+    );
     let mut response = StatusCode::NO_CONTENT.into_response();
     append_cookie(
         response.headers_mut(),
@@ -147,10 +154,11 @@ pub async fn logout(
     Ok(response)
 }
 
-/// A one-time ticket for opening a WebSocket from a client that cannot send the cookie.
+/// A one-time ticket for opening a WebSocket from a client that cannot send the cookie. Issued
+/// to restricted users too: the hub then refuses them with its documented close code.
 pub async fn ws_ticket(
     State(state): State<SharedState>,
-    CurrentSession(session): CurrentSession,
+    SessionAllowingPasswordChange(session): SessionAllowingPasswordChange,
 ) -> Result<Json<WsTicket>, ApiError> {
     let ticket = new_token().map_err(ApiError::internal)?;
     let ttl_ms = i64::try_from(TICKET_TTL_SECONDS * 1000).unwrap_or(30_000);

@@ -14,6 +14,7 @@ use crate::audit;
 use crate::auth::AdminSession;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::hub::access;
 use crate::state::SharedState;
 use crate::store::{GroupChanges, NewGroup, StoreError};
 use crate::validate;
@@ -122,6 +123,13 @@ pub async fn delete(
     AdminSession(admin): AdminSession,
     ApiPath(id): ApiPath<GroupId>,
 ) -> Result<StatusCode, ApiError> {
+    let members: Vec<UserId> = state
+        .store
+        .members(admin.school.id, id)
+        .await?
+        .into_iter()
+        .map(|m| m.user.id)
+        .collect();
     state.store.delete_group(admin.school.id, id).await?;
     audit::record(
         &state,
@@ -131,6 +139,7 @@ pub async fn delete(
         "with memberships",
     )
     .await?;
+    access::recheck_users(&state, members).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -183,5 +192,6 @@ pub async fn remove_member(
         summary,
     )
     .await?;
+    access::recheck_user(&state, user).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,6 +12,7 @@ use crate::auth::password::{hash_password, verify_password};
 use crate::auth::{CurrentSession, SessionAllowingPasswordChange};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
+use crate::hub::access;
 use crate::state::SharedState;
 use crate::validate;
 
@@ -91,6 +92,7 @@ pub async fn change_password(
             state.now_ms(),
         )
         .await?;
+    access::recheck_user(&state, session.user.id).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -119,5 +121,6 @@ pub async fn revoke_my_session(
         .store
         .revoke_session(session.school.id, session.user.id, id)
         .await?;
+    access::recheck_user(&state, session.user.id).await;
     Ok(StatusCode::NO_CONTENT)
 }

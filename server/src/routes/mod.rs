@@ -122,6 +122,7 @@ pub fn app(state: SharedState) -> Router {
 
     Router::new()
         .nest("/api", api)
+        .route("/ws", get(crate::hub::socket::upgrade))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

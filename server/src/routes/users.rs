@@ -15,6 +15,7 @@ use crate::auth::password::hash_password;
 use crate::auth::token::new_initial_password;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::hub::access;
 use crate::state::SharedState;
 use crate::store::{NewUser, UserChanges, UserFilter};
 use crate::validate;
@@ -229,6 +230,7 @@ pub async fn set_status(
         summary,
     )
     .await?;
+    access::recheck_user(&state, id).await;
     Ok(Json(user))
 }
 
@@ -252,6 +254,7 @@ pub async fn delete(
         "status → deleted",
     )
     .await?;
+    access::recheck_user(&state, id).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -276,6 +279,7 @@ pub async fn reset_password(
         "new initial password",
     )
     .await?;
+    access::recheck_user(&state, id).await;
     Ok(Json(PasswordReset { initial_password }))
 }
 
@@ -318,6 +322,7 @@ pub async fn revoke_sessions(
         "all sessions",
     )
     .await?;
+    access::recheck_user(&state, id).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -339,6 +344,7 @@ pub async fn revoke_session(
         summary,
     )
     .await?;
+    access::recheck_user(&state, id).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

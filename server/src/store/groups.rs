@@ -177,6 +177,26 @@ impl Store {
             .collect()
     }
 
+    /// A user's role in a group, if they are a member.
+    pub async fn membership_role(
+        &self,
+        school: SchoolId,
+        group: GroupId,
+        user: UserId,
+    ) -> Result<Option<MemberRole>, StoreError> {
+        let role: Option<String> = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT role FROM memberships WHERE school_id = $1 AND group_id = $2 AND user_id = $3",
+            )
+            .bind(school.to_string())
+            .bind(group.to_string())
+            .bind(user.to_string())
+            .fetch_optional(pool)
+            .await
+        })?;
+        role.as_deref().map(parse_member_role).transpose()
+    }
+
     /// Adds a member or changes their role. Both the group and the user must belong to `school`.
     pub async fn set_member(
         &self,

@@ -114,6 +114,25 @@ impl Store {
         row.map(AuthRow::into_session).transpose()
     }
 
+    /// The valid session with this public ID, if any (used to re-check open WebSockets).
+    pub async fn session_by_id(
+        &self,
+        id: SessionId,
+        now_ms: i64,
+    ) -> Result<Option<AuthenticatedSession>, StoreError> {
+        let row = on_pool!(self, |pool| {
+            sqlx::query_as::<_, AuthRow>(concat!(
+                auth_select!(),
+                "WHERE s.id = $1 AND s.expires_at > $2 AND u.status IN ('active', 'restricted')"
+            ))
+            .bind(id.to_string())
+            .bind(now_ms)
+            .fetch_optional(pool)
+            .await
+        })?;
+        row.map(AuthRow::into_session).transpose()
+    }
+
     /// Records activity on a session and moves its expiry.
     pub async fn touch_session(
         &self,

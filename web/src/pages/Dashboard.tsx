@@ -1,9 +1,30 @@
-// Dashboard ("Übersicht"): greeting, my classes and groups, a parent's children, admin shortcuts.
-import { api, type Me, type MyGroup, type User } from '../api';
+// Dashboard ("Übersicht"): greeting, my classes and groups, enabled module tiles, a parent's children, admin shortcuts.
+import { api, type Me, type Module, type MyGroup, type User } from '../api';
 import { Badge, ErrorBox, Link, Loading, useLoad } from '../components';
 import { formatDate, useI18n } from '../i18n';
 
 const KIND_ORDER = { class: 0, course: 1, custom: 2 } as const;
+
+/** The modules that have a page in this client, and where it is. */
+export const MODULE_PAGES: Partial<Record<Module, string>> = { addressbook: '/addressbook' };
+
+/** The enabled modules that have a page, in the order of MODULE_PAGES; none for restricted accounts. */
+export function moduleTiles(me: Pick<Me, 'modules' | 'user'>): { module: Module; href: string }[] {
+  if (me.user.status !== 'active') return [];
+  const enabled = new Set(me.modules ?? []);
+  return (Object.entries(MODULE_PAGES) as [Module, string][])
+    .filter(([m]) => enabled.has(m))
+    .map(([module, href]) => ({ module, href }));
+}
+
+const ADMIN_SHORTCUTS = [
+  ['/admin/users', 'nav.users', 'dash.adminUsers'],
+  ['/admin/groups', 'nav.groups', 'dash.adminGroups'],
+  ['/admin/consents', 'nav.consents', 'dash.adminConsents'],
+  ['/admin/import', 'nav.import', 'dash.adminImport'],
+  ['/admin/modules', 'nav.modules', 'dash.adminModules'],
+  ['/admin/audit', 'nav.audit', 'dash.adminAudit'],
+] as const;
 
 /** Classes first, then courses, then other groups; alphabetical (German collation) within each. */
 export function sortGroups<G extends Pick<MyGroup, 'kind' | 'name'>>(groups: G[]): G[] {
@@ -16,6 +37,7 @@ export function Dashboard({ me }: { me: Me }) {
   const { t } = useI18n();
   const isParent = me.user.role === 'parent';
   const isAdmin = me.user.role === 'admin';
+  const tiles = moduleTiles(me);
 
   return (
     <div class="page" data-testid="dashboard">
@@ -29,6 +51,7 @@ export function Dashboard({ me }: { me: Me }) {
           <section class="card card-notice" role="status" data-testid="restricted-notice">
             <h2>{t('dash.restrictedTitle')}</h2>
             <p>{t('dash.restrictedText')}</p>
+            <p>{t('dash.restrictedContact')}</p>
           </section>
         ) : (
           <MyGroups />
@@ -51,20 +74,32 @@ export function Dashboard({ me }: { me: Me }) {
         </section>
       </div>
 
+      {tiles.length > 0 && (
+        <section class="card" aria-labelledby="modules-title">
+          <h2 id="modules-title">{t('dash.modules')}</h2>
+          <div class="shortcut-list" data-testid="module-tiles">
+            {tiles.map(({ module, href }) => (
+              <Link key={module} href={href} class="shortcut shortcut-module" data-testid={`module-tile-${module}`}>
+                <strong>{t(`module.${module}`)}</strong>
+                <span class="muted">{t(`moduleDesc.${module}`)}</span>
+              </Link>
+            ))}
+          </div>
+        </section>
+      )}
+
       {isParent && me.user.status !== 'restricted' && <Children />}
 
       {isAdmin && (
         <section class="card" aria-labelledby="admin-title">
           <h2 id="admin-title">{t('dash.admin')}</h2>
           <div class="shortcut-list">
-            <Link href="/admin/users" class="shortcut">
-              <strong>{t('nav.users')}</strong>
-              <span class="muted">{t('dash.adminUsers')}</span>
-            </Link>
-            <Link href="/admin/groups" class="shortcut">
-              <strong>{t('nav.groups')}</strong>
-              <span class="muted">{t('dash.adminGroups')}</span>
-            </Link>
+            {ADMIN_SHORTCUTS.map(([href, title, text]) => (
+              <Link key={href} href={href} class="shortcut">
+                <strong>{t(title)}</strong>
+                <span class="muted">{t(text)}</span>
+              </Link>
+            ))}
           </div>
         </section>
       )}

@@ -1,16 +1,18 @@
-// Admin page "Benutzer": filterable user table, create form with one-time initial password, status/reset/delete.
+// Admin page "Benutzer": filterable user table, create form with one-time initial password, status/reset/delete/export.
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Role, type User, type UserStatus } from '../api';
-import { Badge, ErrorBox, Loading, Notice, SecretBox, useLoad } from '../components';
+import { api, type User, type UserStatus } from '../api';
+import { Badge, ErrorBox, Link, Loading, Notice, SecretBox, useLoad } from '../components';
 import { formatDate, useI18n } from '../i18n';
-
-export const ROLES: readonly Role[] = ['pupil', 'teacher', 'parent', 'admin'];
+import { CreateUser, ROLES } from './CreateUser';
 
 type SettableStatus = Exclude<UserStatus, 'deleted'>;
 
-/** The status buttons offered for a user: every settable status other than the current one. */
+/**
+ * The status buttons offered for a user: active and inactive, other than the current status.
+ * "Restricted" follows the consent rule (Einwilligungen), so it is not offered as a switch.
+ */
 export function statusActions(status: UserStatus): SettableStatus[] {
-  return (['active', 'restricted', 'inactive'] as const).filter((s) => s !== status);
+  return (['active', 'inactive'] as const).filter((s) => s !== status);
 }
 
 const STATUS_LABEL = {
@@ -63,7 +65,7 @@ export function Users({ selfId }: { selfId: string }) {
       <CreateUser
         onSubmit={() => setNotice(null)}
         onCreated={(user, password) => {
-          setNotice(t('users.created', { name: user.display_name }));
+          setNotice(t(user.status === 'restricted' ? 'users.createdRestricted' : 'users.created', { name: user.display_name }));
           setSecret({ title: t('users.initialPassword', { login: user.login }), password });
           users.reload();
         }}
@@ -111,11 +113,10 @@ export function Users({ selfId }: { selfId: string }) {
           <Loading />
         ) : (
           <div class="table-wrap">
-            <table class="table" data-testid="user-table">
+            <table class="table table-users" data-testid="user-table">
               <thead>
                 <tr>
                   <th scope="col">{t('common.name')}</th>
-                  <th scope="col">{t('users.login')}</th>
                   <th scope="col">{t('users.role')}</th>
                   <th scope="col">{t('users.status')}</th>
                   <th scope="col">{t('common.actions')}</th>
@@ -139,7 +140,7 @@ export function Users({ selfId }: { selfId: string }) {
                 ))}
                 {shown && shown.length === 0 && (
                   <tr>
-                    <td colSpan={5} class="empty">
+                    <td colSpan={4} class="empty">
                       {t('users.empty')}
                     </td>
                   </tr>
@@ -164,23 +165,29 @@ function UserRow(props: {
   const [confirming, setConfirming] = useState(false);
   const u = props.user;
   const deleted = u.status === 'deleted';
+  const editable = !deleted && !props.isSelf;
   return (
     <tr data-testid={`user-row-${u.login}`} class={deleted ? 'row-muted' : ''}>
       <td>
         <strong>{u.display_name}</strong>
-        {props.isSelf && <div class="muted small">{t('users.you')}</div>}
-        {u.birth_date && <div class="muted small">{formatDate(lang, u.birth_date)}</div>}
-      </td>
-      <td>
-        <code>{u.login}</code>
+        {props.isSelf && <span class="badge badge-self">{t('users.you')}</span>}
+        <div class="muted small">
+          <code>{u.login}</code>
+          {u.birth_date && ` · ${formatDate(lang, u.birth_date)}`}
+        </div>
       </td>
       <td>{t(`role.${u.role}`)}</td>
       <td>
         <Badge kind={`status-${u.status}`}>{t(`status.${u.status}`)}</Badge>
+        {u.status === 'restricted' && u.role === 'pupil' && (
+          <div class="small">
+            <Link href="/admin/consents">{t('users.consentMissing')}</Link>
+          </div>
+        )}
       </td>
       <td>
         <div class="actions">
-          {deleted || props.isSelf ? null : confirming ? (
+          {confirming ? (
             <span class="confirm">
               <span>{t('users.confirmDelete', { name: u.display_name })}</span>
               <button type="button" class="btn btn-danger btn-small" onClick={props.onDelete}>
@@ -192,111 +199,36 @@ function UserRow(props: {
             </span>
           ) : (
             <>
-              {statusActions(u.status).map((s) => (
-                <button key={s} type="button" class="btn btn-small" onClick={() => props.onStatus(s)}>
-                  {t(STATUS_LABEL[s])}
+              {!editable
+                ? null
+                : statusActions(u.status).map((s) => (
+                    <button key={s} type="button" class="btn btn-small" onClick={() => props.onStatus(s)}>
+                      {t(STATUS_LABEL[s])}
+                    </button>
+                  ))}
+              {editable && (
+                <button type="button" class="btn btn-small" onClick={props.onReset}>
+                  {t('users.resetPassword')}
                 </button>
-              ))}
-              <button type="button" class="btn btn-small" onClick={props.onReset}>
-                {t('users.resetPassword')}
-              </button>
-              <button type="button" class="btn btn-small btn-danger-outline" onClick={() => setConfirming(true)}>
-                {t('users.delete')}
-              </button>
+              )}
+              <a
+                class="btn btn-small"
+                href={api.userExportUrl(u.id)}
+                download={`datenauskunft-${u.login}.json`}
+                title={t('users.exportTitle')}
+                data-testid="user-export"
+              >
+                {t('users.export')}
+              </a>
+              {editable && (
+                <button type="button" class="btn btn-small btn-danger-outline" onClick={() => setConfirming(true)}>
+                  {t('users.delete')}
+                </button>
+              )}
             </>
           )}
         </div>
       </td>
     </tr>
-  );
-}
-
-function CreateUser(props: { onSubmit: () => void; onCreated: (user: User, initialPassword: string) => void }) {
-  const { t } = useI18n();
-  const [login, setLogin] = useState('');
-  const [displayName, setDisplayName] = useState('');
-  const [role, setRole] = useState<Role>('pupil');
-  const [birthDate, setBirthDate] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    props.onSubmit();
-    setBusy(true);
-    setError(null);
-    try {
-      const res = await api.createUser({
-        login: login.trim(),
-        display_name: displayName.trim(),
-        role,
-        ...(birthDate ? { birth_date: birthDate } : {}),
-      });
-      setLogin('');
-      setDisplayName('');
-      setBirthDate('');
-      props.onCreated(res.user, res.initial_password);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return (
-    <section class="card" aria-labelledby="create-user-title">
-      <h2 id="create-user-title">{t('users.create')}</h2>
-      <form onSubmit={submit} data-testid="create-user-form">
-        <ErrorBox error={error} />
-        <div class="form-grid">
-          <div class="field">
-            <label for="new-login">{t('users.login')}</label>
-            <input
-              id="new-login"
-              autocomplete="off"
-              autocapitalize="none"
-              spellcheck={false}
-              required
-              value={login}
-              onInput={(e) => setLogin(e.currentTarget.value)}
-            />
-          </div>
-          <div class="field">
-            <label for="new-display-name">{t('users.displayName')}</label>
-            <input
-              id="new-display-name"
-              autocomplete="off"
-              required
-              value={displayName}
-              onInput={(e) => setDisplayName(e.currentTarget.value)}
-            />
-          </div>
-          <div class="field">
-            <label for="new-role">{t('users.role')}</label>
-            <select id="new-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
-              {ROLES.map((r) => (
-                <option key={r} value={r}>
-                  {t(`role.${r}`)}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div class="field">
-            <label for="new-birth-date">{t('users.birthDate')}</label>
-            <input
-              id="new-birth-date"
-              type="date"
-              value={birthDate}
-              onInput={(e) => setBirthDate(e.currentTarget.value)}
-            />
-          </div>
-        </div>
-        <div class="form-actions">
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {t('users.submitCreate')}
-          </button>
-        </div>
-      </form>
-    </section>
   );
 }

@@ -1,0 +1,135 @@
+//! Who may use the hub and its topics, decided against the database: at the upgrade (account
+//! state, modules), on every subscribe (membership, module), and again for open connections
+//! whenever something that grants access changes (`recheck_user`, called by the routes after
+//! logouts, revocations, status, consent, membership and module changes). Publishing is checked
+//! per message in the core: only to topics the connection holds, and those are taken away at once
+//! when access ends.
+
+use schulhof_proto::hub::{HubErrorCode, Topic, close_code};
+use schulhof_proto::{Module, SchoolId, UserId, UserStatus};
+
+use crate::state::SharedState;
+use crate::store::{AuthenticatedSession, StoreError};
+
+/// Modules whose features ride on the hub; a school needs one of them switched on.
+pub const HUB_MODULES: [Module; 3] = [Module::Messenger, Module::Polls, Module::Video];
+
+/// Why an authenticated session may not open the hub at all, as a close code and reason.
+pub async fn refusal(
+    state: &SharedState,
+    session: &AuthenticatedSession,
+) -> Result<Option<(u16, &'static str)>, StoreError> {
+    if session.user.status != UserStatus::Active {
+        return Ok(Some((close_code::ACCOUNT_RESTRICTED, "account restricted")));
+    }
+    if session.user.must_change_password {
+        return Ok(Some((
+            close_code::ACCOUNT_RESTRICTED,
+            "password change required",
+        )));
+    }
+    if !any_hub_module(state, session.school.id).await? {
+        return Ok(Some((close_code::MODULE_DISABLED, "module disabled")));
+    }
+    Ok(None)
+}
+
+async fn any_hub_module(state: &SharedState, school: SchoolId) -> Result<bool, StoreError> {
+    let switches = state.store.module_switches(school).await?;
+    Ok(switches
+        .iter()
+        .any(|s| s.enabled && HUB_MODULES.contains(&s.module)))
+}
+
+/// May this session subscribe to (and so publish on) `topic`?
+pub async fn authorize(
+    state: &SharedState,
+    session: &AuthenticatedSession,
+    topic: &Topic,
+) -> Result<(), HubErrorCode> {
+    let school = session.school.id;
+    let internal = |error: StoreError| {
+        tracing::error!(%error, "hub authorization failed");
+        HubErrorCode::Internal
+    };
+    match topic {
+        Topic::User(user) if *user == session.user.id => Ok(()),
+        Topic::User(_) => Err(HubErrorCode::Forbidden),
+        Topic::Group(group) => {
+            if !any_hub_module(state, school).await.map_err(internal)? {
+                return Err(HubErrorCode::ModuleDisabled);
+            }
+            match state
+                .store
+                .membership_role(school, *group, session.user.id)
+                .await
+                .map_err(internal)?
+            {
+                Some(_) => Ok(()),
+                None => Err(HubErrorCode::Forbidden),
+            }
+        }
+        // Chat rooms and polls arrive with the messenger and polls modules; until then there is
+        // no room or poll anyone is a member of.
+        Topic::Chat(_) | Topic::Poll(_) => Err(HubErrorCode::Forbidden),
+    }
+}
+
+/// Clients may publish on group and chat topics; `user:` and `poll:` topics are written by the
+/// server only.
+pub fn may_publish(topic: &Topic) -> bool {
+    matches!(topic, Topic::Group(_) | Topic::Chat(_))
+}
+
+/// Re-checks every open connection of `user`: sessions that ended or whose user lost access are
+/// closed; topics the user may no longer use are unsubscribed.
+pub async fn recheck_user(state: &SharedState, user: UserId) {
+    for (conn, session_id, topics) in state.hub.connections_of(user) {
+        let now = state.now_ms();
+        let session = match state.store.session_by_id(session_id, now).await {
+            Ok(Some(session)) => session,
+            Ok(None) => {
+                state
+                    .hub
+                    .close(conn, close_code::UNAUTHENTICATED, "session ended", now);
+                continue;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "hub recheck failed");
+                continue;
+            }
+        };
+        match refusal(state, &session).await {
+            Ok(Some((code, reason))) => {
+                state.hub.close(conn, code, reason, now);
+                continue;
+            }
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(%error, "hub recheck failed");
+                continue;
+            }
+        }
+        for topic in topics {
+            match authorize(state, &session, &topic).await {
+                Ok(()) | Err(HubErrorCode::Internal) => {}
+                Err(HubErrorCode::ModuleDisabled) => {
+                    state.hub.kick(user, &topic, "module_disabled", now)
+                }
+                Err(_) => state.hub.kick(user, &topic, "membership_removed", now),
+            }
+        }
+    }
+}
+
+/// `recheck_user` for many users.
+pub async fn recheck_users(state: &SharedState, users: impl IntoIterator<Item = UserId>) {
+    for user in users {
+        recheck_user(state, user).await;
+    }
+}
+
+/// Re-checks everyone connected to a school (after a module switch).
+pub async fn recheck_school(state: &SharedState, school: SchoolId) {
+    recheck_users(state, state.hub.users_of_school(school)).await;
+}

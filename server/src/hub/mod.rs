@@ -1,0 +1,15 @@
+//! The real-time hub: one WebSocket per browser tab, typed topics, presence, resume and a strict
+//! slow-consumer policy. `core` is the sans-IO routing table; `registry` wraps it with the
+//! connections' bounded queues (the only place frames are handed to sockets); `socket` is the
+//! per-connection driver behind `GET /ws`; `access` decides who may use a topic and re-checks open
+//! connections when sessions, statuses or memberships change. The protocol is in
+//! docs/hub-protocol.md.
+
+pub mod access;
+pub mod core;
+#[cfg(test)]
+mod core_tests;
+pub mod registry;
+pub mod socket;
+
+pub use registry::Hub;

@@ -1,0 +1,274 @@
+// Shared helpers of the browser flows: a fresh server and browser per flow, login steps, cleanup and the verdict.
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+export const WEB_DIST = path.join(ROOT, 'web', 'dist');
+export const ARTIFACTS = path.join(HERE, 'artifacts');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const READY_TIMEOUT_MS = 30_000;
+export const SCHOOL_NAME = 'Gymnasium Musterstadt';
+
+// The server inherits the environment (so DATABASE_URL selects PostgreSQL), minus settings that
+// would make it expect another origin or read a config file meant for something else.
+const SERVER_ENV = { ...process.env };
+delete SERVER_ENV.SCHULHOF_PUBLIC_URL;
+delete SERVER_ENV.SCHULHOF_CONFIG;
+
+export function check(cond, message) {
+  if (!cond) throw new Error(`assertion failed: ${message}`);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function run(bin, args, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    execFile(bin, args, { env: SERVER_ENV, timeout: timeoutMs, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${path.basename(bin)} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
+      else resolve({ stdout, stderr });
+    });
+  });
+}
+
+/** Starts `schulhof serve` and resolves with its origin once GET /readyz answers 200. */
+async function startServer(flow, bin, dataDir) {
+  const port = await freePort();
+  const logFile = fs.createWriteStream(path.join(ARTIFACTS, `server-${flow.name}.log`));
+  const args = ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir, '--web-dir', WEB_DIST];
+  flow.log('starting server:', bin, args.join(' '));
+  const child = spawn(bin, args, { env: SERVER_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  let exited = null;
+  let tail = '';
+  const keepTail = (chunk) => {
+    logFile.write(chunk);
+    tail = (tail + chunk.toString()).slice(-4000);
+  };
+  child.stdout.on('data', keepTail);
+  child.stderr.on('data', keepTail);
+  const exitedPromise = new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    }),
+  );
+  flow.cleanups.push(async () => {
+    if (!exited) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exitedPromise;
+      clearTimeout(timer);
+    }
+    logFile.end();
+    flow.log('server stopped');
+  });
+
+  const origin = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (exited) throw new Error(`server exited early (${JSON.stringify(exited)}):\n${tail}`);
+    try {
+      const res = await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`server not ready after ${READY_TIMEOUT_MS / 1000} s:\n${tail}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  flow.log('server ready at', origin);
+  return origin;
+}
+
+/**
+ * A fresh school for one flow: data dir, bootstrap admin, server, headless Chromium and a page.
+ * Records requests to other origins and uncaught page errors for `assertClean`.
+ */
+export async function startSchool(flow) {
+  const bin = process.env.SCHULHOF_BIN;
+  if (!bin) throw new Error('SCHULHOF_BIN is not set: point it at the schulhof server binary, e.g. SCHULHOF_BIN=target/debug/schulhof');
+  if (!fs.existsSync(bin)) throw new Error(`SCHULHOF_BIN=${bin} does not exist`);
+  if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) {
+    throw new Error(`${WEB_DIST}/index.html is missing: build the web client first (cd web && npm ci && npm run build)`);
+  }
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'schulhof-browser-'));
+  flow.cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  flow.log('data dir', dataDir, process.env.DATABASE_URL ? '(DATABASE_URL is set)' : '');
+
+  const created = await run(bin, ['admin', 'create', '--school', SCHOOL_NAME, '--login', 'admin', '--data-dir', dataDir, '--json'], 60_000);
+  const line = created.stdout.trim().split('\n').filter((l) => l.trim().startsWith('{')).pop();
+  check(line, `admin create printed a JSON line (stdout: ${created.stdout})`);
+  const boot = JSON.parse(line);
+  check(boot.password && boot.school?.slug, 'admin create answered school and password');
+  flow.log(`school "${boot.school.name}" (${boot.school.slug}), admin login "${boot.login}"`);
+
+  const origin = await startServer(flow, bin, dataDir);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-sync',
+    ],
+  });
+  flow.cleanups.push(() => browser.close());
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'de-DE', acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  flow.page = page;
+
+  // Every request must stay on the server's origin (no CDN, fonts, analytics).
+  const foreign = [];
+  context.on('request', (req) => {
+    const url = req.url();
+    if (url !== origin && !url.startsWith(`${origin}/`)) foreign.push(url);
+  });
+  const pageErrors = [];
+  context.on('page', (p) => p.on('pageerror', (err) => pageErrors.push(err.message)));
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') flow.log('browser console:', msg.text());
+  });
+  const assertClean = () => {
+    check(foreign.length === 0, `all requests stay on ${origin}, but saw: ${foreign.join(', ')}`);
+    check(pageErrors.length === 0, `no uncaught page errors, but saw: ${pageErrors.join('; ')}`);
+  };
+  return { boot, origin, browser, context, page, dataDir, assertClean };
+}
+
+/**
+ * Logs in through the form. When the login name exists in several schools (e.g. a shared
+ * PostgreSQL database), the form asks for the school slug; it is then filled in and sent again.
+ */
+export async function login(flow, page, loginName, password, schoolSlug) {
+  const form = page.getByTestId('login-form');
+  await form.waitFor();
+  await form.getByLabel('Anmeldename').fill(loginName);
+  await form.getByLabel('Passwort').fill(password);
+  await form.getByRole('button', { name: 'Anmelden' }).click();
+  const school = form.getByLabel('Schule (Kürzel)');
+  const after = page.getByTestId('change-password').or(page.getByTestId('dashboard')).or(school).or(form.getByTestId('error'));
+  await after.first().waitFor();
+  if (await school.isVisible()) {
+    flow.log(`login name "${loginName}" needs the school slug`);
+    await school.fill(schoolSlug);
+    await form.getByRole('button', { name: 'Anmelden' }).click();
+    await page.getByTestId('change-password').or(page.getByTestId('dashboard')).or(form.getByTestId('error')).first().waitFor();
+  }
+  if (await form.getByTestId('error').isVisible().catch(() => false)) {
+    throw new Error(`login as ${loginName} refused: ${await form.getByTestId('error').textContent()}`);
+  }
+}
+
+/** Completes the forced "set a new password" step that follows a first login. */
+export async function setNewPassword(page, newPassword) {
+  const box = page.getByTestId('change-password');
+  await box.waitFor();
+  check(!(await box.getByLabel('Aktuelles Passwort').isVisible()), 'current password is not asked again right after login');
+  await box.getByLabel('Neues Passwort', { exact: true }).fill(newPassword);
+  await box.getByLabel('Neues Passwort wiederholen').fill(newPassword);
+  await box.getByRole('button', { name: 'Passwort speichern' }).click();
+  await page.getByTestId('dashboard').waitFor();
+}
+
+/** The bootstrap admin logs in and replaces the generated password. */
+export async function adminLogin(flow, school) {
+  await school.page.goto(`${school.origin}/`);
+  await login(flow, school.page, school.boot.login, school.boot.password, school.boot.school.slug);
+  await setNewPassword(school.page, 'Admin-Passwort-2024!');
+  check((await school.page.getByTestId('school-name').textContent())?.includes(SCHOOL_NAME), 'navigation bar shows the school name');
+  flow.log('admin logged in');
+  return school.page.getByRole('navigation', { name: 'Hauptnavigation' });
+}
+
+export function screenshot(page, name) {
+  return page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
+}
+
+/** Cleanup steps of the flow that is running now (for SIGINT/SIGTERM). */
+let current = null;
+
+/**
+ * Runs one flow with its own cleanup list and a time limit; resolves true when it passed.
+ * A failing flow leaves `artifacts/failure-<name>.png`.
+ */
+export async function runFlow(name, body, timeoutMs = 180_000) {
+  const flow = { name, cleanups: [], page: null, log: (...a) => console.log(`[${name}]`, ...a) };
+  current = flow;
+  let ok = false;
+  let timer;
+  try {
+    const limit = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`flow took longer than ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    await Promise.race([body(flow), limit]);
+    ok = true;
+    flow.log('PASSED');
+  } catch (err) {
+    console.error(`[${name}] FAILED:`, err?.stack ?? err);
+    if (flow.page) await screenshot(flow.page, `failure-${name}.png`).catch(() => {});
+  } finally {
+    clearTimeout(timer);
+    await runCleanups(flow);
+    current = null;
+  }
+  return ok;
+}
+
+async function runCleanups(flow) {
+  while (flow.cleanups.length) {
+    const fn = flow.cleanups.pop();
+    try {
+      await fn();
+    } catch (err) {
+      flow.log('cleanup step failed:', err?.message ?? err);
+    }
+  }
+}
+
+/** Runs the flows one after the other and ends the process with the line `N passed, M failed`. */
+export async function runFlows(flows) {
+  let passed = 0;
+  let done = 0;
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, async () => {
+      if (current) await runCleanups(current);
+      console.log(`${passed} passed, ${flows.length - passed} failed`);
+      process.exit(1);
+    });
+  }
+  for (const [name, body] of flows) {
+    if (await runFlow(name, body)) passed += 1;
+    done += 1;
+  }
+  console.log(`${passed} passed, ${done - passed} failed`);
+  process.exit(passed === done ? 0 : 1);
+}
+
+/** True when the module at `url` is the script node was started with. */
+export function isMain(url) {
+  return process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(url);
+}
