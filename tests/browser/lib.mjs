@@ -1,5 +1,5 @@
 // Shared helpers of the browser flows: a fresh server and browser per flow, login steps, cleanup and the verdict.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -37,22 +37,38 @@ function freePort() {
   });
 }
 
-function run(bin, args, timeoutMs) {
+function run(bin, args, timeoutMs, env = SERVER_ENV) {
   return new Promise((resolve, reject) => {
-    execFile(bin, args, { env: SERVER_ENV, timeout: timeoutMs, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
+    execFile(bin, args, { env, timeout: timeoutMs, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${path.basename(bin)} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
       else resolve({ stdout, stderr });
     });
   });
 }
 
+/**
+ * The environment for one flow's server. With SCHULHOF_BROWSER_PG_URL (a PostgreSQL URL whose
+ * user may create databases) every flow gets a database of its own, made with psql and dropped
+ * afterwards; otherwise the flow uses SQLite in its data dir (or DATABASE_URL as given).
+ */
+function freshDatabaseEnv(flow) {
+  const admin = process.env.SCHULHOF_BROWSER_PG_URL;
+  if (!admin) return SERVER_ENV;
+  const name = `schulhof_browser_${flow.name}_${process.pid}_${Date.now()}`.replace(/[^a-z0-9_]/g, '_');
+  execFileSync('psql', [admin, '-qc', `CREATE DATABASE ${name}`]);
+  flow.cleanups.push(() => execFileSync('psql', [admin, '-qc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]));
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { ...SERVER_ENV, DATABASE_URL: url.toString() };
+}
+
 /** Starts `schulhof serve` and resolves with its origin once GET /readyz answers 200. */
-async function startServer(flow, bin, dataDir) {
+async function startServer(flow, bin, dataDir, env = SERVER_ENV) {
   const port = await freePort();
   const logFile = fs.createWriteStream(path.join(ARTIFACTS, `server-${flow.name}.log`));
   const args = ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir, '--web-dir', WEB_DIST];
   flow.log('starting server:', bin, args.join(' '));
-  const child = spawn(bin, args, { env: SERVER_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let exited = null;
   let tail = '';
   const keepTail = (chunk) => {
@@ -111,16 +127,17 @@ export async function startSchool(flow) {
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'schulhof-browser-'));
   flow.cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
-  flow.log('data dir', dataDir, process.env.DATABASE_URL ? '(DATABASE_URL is set)' : '');
+  const env = freshDatabaseEnv(flow);
+  flow.log('data dir', dataDir, env.DATABASE_URL ? `(PostgreSQL ${new URL(env.DATABASE_URL).pathname.slice(1)})` : '');
 
-  const created = await run(bin, ['admin', 'create', '--school', SCHOOL_NAME, '--login', 'admin', '--data-dir', dataDir, '--json'], 60_000);
+  const created = await run(bin, ['admin', 'create', '--school', SCHOOL_NAME, '--login', 'admin', '--data-dir', dataDir, '--json'], 60_000, env);
   const line = created.stdout.trim().split('\n').filter((l) => l.trim().startsWith('{')).pop();
   check(line, `admin create printed a JSON line (stdout: ${created.stdout})`);
   const boot = JSON.parse(line);
   check(boot.password && boot.school?.slug, 'admin create answered school and password');
   flow.log(`school "${boot.school.name}" (${boot.school.slug}), admin login "${boot.login}"`);
 
-  const origin = await startServer(flow, bin, dataDir);
+  const origin = await startServer(flow, bin, dataDir, env);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
