@@ -170,17 +170,9 @@ pub struct UpdateUserRequest {
     pub display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
-    #[serde(
-        default,
-        with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<Option<String>>,
-    #[serde(
-        default,
-        with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<Option<String>>,
 }
 
@@ -208,11 +200,7 @@ pub struct UpdateGroupRequest {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<GroupKind>,
-    #[serde(
-        default,
-        with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<Option<UserId>>,
 }
 

@@ -61,9 +61,7 @@ impl FromStr for Topic {
         let plain_id = |id: &str| {
             let ok = !id.is_empty()
                 && id.len() <= 64
-                && id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
             if ok { Ok(id.to_owned()) } else { Err(BadTopic) }
         };
         match kind {
@@ -85,8 +83,7 @@ impl Serialize for Topic {
 impl<'de> Deserialize<'de> for Topic {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        text.parse()
-            .map_err(|_| serde::de::Error::custom(format!("unknown topic {text:?}")))
+        text.parse().map_err(|_| serde::de::Error::custom(format!("unknown topic {text:?}")))
     }
 }
 
@@ -233,10 +230,7 @@ mod tests {
         let topic: Topic = format!("group:{group}").parse().unwrap();
         assert_eq!(topic, Topic::Group(group));
         assert_eq!(topic.to_string(), format!("group:{group}"));
-        assert_eq!(
-            "chat:room-1".parse::<Topic>().unwrap(),
-            Topic::Chat("room-1".into())
-        );
+        assert_eq!("chat:room-1".parse::<Topic>().unwrap(), Topic::Chat("room-1".into()));
         assert!("group:nope".parse::<Topic>().is_err());
         assert!("chat:".parse::<Topic>().is_err());
         assert!("chat:a b".parse::<Topic>().is_err());
@@ -250,11 +244,7 @@ mod tests {
                 .unwrap();
         assert_eq!(
             frame,
-            ClientFrame::Subscribe {
-                id: 7,
-                topic: Topic::Chat("x".into()),
-                since: Some(3)
-            }
+            ClientFrame::Subscribe { id: 7, topic: Topic::Chat("x".into()), since: Some(3) }
         );
         let ack = serde_json::to_string(&ServerFrame::Ack { id: 7, seq: None }).unwrap();
         assert_eq!(ack, r#"{"type":"ack","id":7}"#);

@@ -60,9 +60,7 @@ pub async fn create_school_admin(
     })?;
     let slug = slug_for(&name);
     if slug.is_empty() {
-        return Err(BootstrapError::Invalid(
-            "the school name needs letters or digits".into(),
-        ));
+        return Err(BootstrapError::Invalid("the school name needs letters or digits".into()));
     }
     let school = match store.school_by_slug(&slug).await? {
         Some(school) => school,
@@ -88,11 +86,7 @@ pub async fn create_school_admin(
         Err(StoreError::LoginTaken) => return Err(BootstrapError::LoginTaken(login)),
         Err(other) => return Err(other.into()),
     };
-    Ok(Bootstrapped {
-        school,
-        admin,
-        password,
-    })
+    Ok(Bootstrapped { school, admin, password })
 }
 
 #[cfg(test)]
@@ -102,10 +96,7 @@ mod tests {
     #[test]
     fn slugs_are_transliterated() {
         assert_eq!(slug_for("Gymnasium Musterstadt"), "gymnasium-musterstadt");
-        assert_eq!(
-            slug_for("  Gesamtschule Köln-Süd (GE) "),
-            "gesamtschule-koeln-sued-ge"
-        );
+        assert_eq!(slug_for("  Gesamtschule Köln-Süd (GE) "), "gesamtschule-koeln-sued-ge");
         assert_eq!(slug_for("Straße 1"), "strasse-1");
         assert_eq!(slug_for("!!!"), "");
     }

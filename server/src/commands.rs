@@ -29,13 +29,8 @@ pub async fn serve(
     if !config.web_dir.join("index.html").exists() {
         tracing::warn!(dir = %config.web_dir.display(), "web client not built; run ./run.sh or npm run build in web/");
     }
-    let listener = TcpListener::bind(config.bind)
-        .await
-        .map_err(ServerError::Io)?;
-    println!(
-        "schulhof läuft auf / is running at http://{}",
-        listener.local_addr()?
-    );
+    let listener = TcpListener::bind(config.bind).await.map_err(ServerError::Io)?;
+    println!("schulhof läuft auf / is running at http://{}", listener.local_addr()?);
     run(listener, config, shutdown).await?;
     Ok(())
 }

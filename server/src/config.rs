@@ -11,11 +11,7 @@ use url::Url;
 
 /// The command line of the `schulhof` binary.
 #[derive(Debug, Parser)]
-#[command(
-    name = "schulhof",
-    version,
-    about = "schulhof — the open school platform"
-)]
+#[command(name = "schulhof", version, about = "schulhof — the open school platform")]
 pub struct Cli {
     #[command(flatten)]
     pub options: ConfigOptions,
@@ -155,10 +151,7 @@ pub struct Retention {
 
 impl Default for Retention {
     fn default() -> Self {
-        Self {
-            purge_grace_days: 30,
-            ip_retention_days: 7,
-        }
+        Self { purge_grace_days: 30, ip_retention_days: 7 }
     }
 }
 
@@ -177,15 +170,9 @@ impl Retention {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("config file {path} is not valid: {source}")]
-    Parse {
-        path: PathBuf,
-        source: Box<toml::de::Error>,
-    },
+    Parse { path: PathBuf, source: Box<toml::de::Error> },
     #[error("DATABASE_URL must start with postgres:// or postgresql:// (got {0:?})")]
     DatabaseUrl(String),
     #[error("the public URL must be http:// or https:// without a path (got {0})")]
@@ -199,18 +186,13 @@ impl Config {
             Some(path) => read_file(path)?,
             None => ConfigOptions::default(),
         };
-        let data_dir = options
-            .data_dir
-            .or(file.data_dir)
-            .unwrap_or_else(|| PathBuf::from("data"));
+        let data_dir = options.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("data"));
         let database = match options.database_url.or(file.database_url) {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 DatabaseConfig::Postgres { url }
             }
             Some(url) => return Err(ConfigError::DatabaseUrl(url)),
-            None => DatabaseConfig::Sqlite {
-                path: data_dir.join("schulhof.db"),
-            },
+            None => DatabaseConfig::Sqlite { path: data_dir.join("schulhof.db") },
         };
         let public_url = options.public_url.or(file.public_url);
         if let Some(url) = &public_url {
@@ -220,22 +202,13 @@ impl Config {
             }
         }
         Ok(Self {
-            bind: options
-                .bind
-                .or(file.bind)
-                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            bind: options.bind.or(file.bind).unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080))),
             data_dir,
             database,
             redis_url: options.redis_url.or(file.redis_url),
             public_url,
-            log_level: options
-                .log_level
-                .or(file.log_level)
-                .unwrap_or_else(|| "info".to_owned()),
-            web_dir: options
-                .web_dir
-                .or(file.web_dir)
-                .unwrap_or_else(|| PathBuf::from("web/dist")),
+            log_level: options.log_level.or(file.log_level).unwrap_or_else(|| "info".to_owned()),
+            web_dir: options.web_dir.or(file.web_dir).unwrap_or_else(|| PathBuf::from("web/dist")),
             hub: crate::hub::core::HubLimits::default(),
             retention: Retention {
                 purge_grace_days: options
@@ -255,9 +228,7 @@ impl Config {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: data_dir.to_owned(),
-            database: DatabaseConfig::Sqlite {
-                path: data_dir.join("schulhof.db"),
-            },
+            database: DatabaseConfig::Sqlite { path: data_dir.join("schulhof.db") },
             redis_url: None,
             public_url: None,
             log_level: "info".to_owned(),
@@ -269,21 +240,15 @@ impl Config {
 
     /// True when the platform is reached over https (cookies get `Secure` and `__Host-`).
     pub fn is_https(&self) -> bool {
-        self.public_url
-            .as_ref()
-            .is_some_and(|url| url.scheme() == "https")
+        self.public_url.as_ref().is_some_and(|url| url.scheme() == "https")
     }
 }
 
 fn read_file(path: &Path) -> Result<ConfigOptions, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    toml::from_str(&text).map_err(|source| ConfigError::Parse {
-        path: path.to_owned(),
-        source: Box::new(source),
-    })
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+    toml::from_str(&text)
+        .map_err(|source| ConfigError::Parse { path: path.to_owned(), source: Box::new(source) })
 }
 
 #[cfg(test)]
@@ -310,9 +275,7 @@ mod tests {
         assert_eq!(config.log_level, "debug");
         assert_eq!(
             config.database,
-            DatabaseConfig::Sqlite {
-                path: PathBuf::from("/flag/schulhof.db")
-            }
+            DatabaseConfig::Sqlite { path: PathBuf::from("/flag/schulhof.db") }
         );
     }
 
@@ -321,31 +284,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("bad.toml");
         std::fs::write(&file, "bnd = \"x\"\n").unwrap();
-        let options = ConfigOptions {
-            config: Some(file),
-            ..Default::default()
-        };
-        assert!(matches!(
-            Config::resolve(options),
-            Err(ConfigError::Parse { .. })
-        ));
+        let options = ConfigOptions { config: Some(file), ..Default::default() };
+        assert!(matches!(Config::resolve(options), Err(ConfigError::Parse { .. })));
 
-        let options = ConfigOptions {
-            database_url: Some("mysql://x".into()),
-            ..Default::default()
-        };
-        assert!(matches!(
-            Config::resolve(options),
-            Err(ConfigError::DatabaseUrl(_))
-        ));
+        let options =
+            ConfigOptions { database_url: Some("mysql://x".into()), ..Default::default() };
+        assert!(matches!(Config::resolve(options), Err(ConfigError::DatabaseUrl(_))));
 
         let options = ConfigOptions {
             public_url: Some("https://schule.example/app".parse().unwrap()),
             ..Default::default()
         };
-        assert!(matches!(
-            Config::resolve(options),
-            Err(ConfigError::PublicUrl(_))
-        ));
+        assert!(matches!(Config::resolve(options), Err(ConfigError::PublicUrl(_))));
     }
 }

@@ -28,9 +28,8 @@ pub fn age_on(birth: Date, today: Date) -> i32 {
 /// birth date is treated as "under 14": the parents must consent.
 pub fn required_givers(birth_date: Option<&str>, today: Date) -> Vec<ConsentGiver> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    let age = birth_date
-        .and_then(|d| Date::parse(d, format).ok())
-        .map(|birth| age_on(birth, today));
+    let age =
+        birth_date.and_then(|d| Date::parse(d, format).ok()).map(|birth| age_on(birth, today));
     match age {
         Some(age) if age >= 16 => vec![ConsentGiver::Pupil],
         Some(age) if age >= 14 => vec![ConsentGiver::Parents, ConsentGiver::Pupil],
@@ -55,24 +54,15 @@ pub async fn consent_state(
     now_ms: i64,
 ) -> Result<ConsentState, StoreError> {
     let records = store.consents(school, user.id).await?;
-    let present: Vec<ConsentGiver> = records
-        .iter()
-        .filter(|c| c.withdrawn_at.is_none())
-        .map(|c| c.given_by)
-        .collect();
+    let present: Vec<ConsentGiver> =
+        records.iter().filter(|c| c.withdrawn_at.is_none()).map(|c| c.given_by).collect();
     let required = if user.role == Role::Pupil {
         required_givers(user.birth_date.as_deref(), date_of(now_ms))
     } else {
         Vec::new()
     };
     let satisfied = status_for(&required, &present) == UserStatus::Active;
-    Ok(ConsentState {
-        user_id: user.id,
-        required,
-        present,
-        satisfied,
-        records,
-    })
+    Ok(ConsentState { user_id: user.id, required, present, satisfied, records })
 }
 
 /// A status change made by `reevaluate`.
@@ -93,15 +83,8 @@ pub async fn reevaluate(
     now_ms: i64,
 ) -> Result<Vec<StatusChange>, StoreError> {
     let consents = store.current_consents(school).await?;
-    let pupils = store
-        .list_users(
-            school,
-            &UserFilter {
-                role: Some(Role::Pupil),
-                status: None,
-            },
-        )
-        .await?;
+    let pupils =
+        store.list_users(school, &UserFilter { role: Some(Role::Pupil), status: None }).await?;
     let today = date_of(now_ms);
     let mut changes = Vec::new();
     for pupil in pupils {
@@ -111,36 +94,20 @@ pub async fn reevaluate(
         if !matches!(pupil.status, UserStatus::Active | UserStatus::Restricted) {
             continue;
         }
-        let present = consents
-            .get(&pupil.id)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let wanted = status_for(
-            &required_givers(pupil.birth_date.as_deref(), today),
-            present,
-        );
+        let present = consents.get(&pupil.id).map(Vec::as_slice).unwrap_or_default();
+        let wanted = status_for(&required_givers(pupil.birth_date.as_deref(), today), present);
         if wanted != pupil.status {
-            store
-                .set_user_status(school, pupil.id, wanted, now_ms)
-                .await?;
+            store.set_user_status(school, pupil.id, wanted, now_ms).await?;
             let entry = NewAuditEntry {
                 school,
                 actor_id: actor.0,
                 actor_login: actor.1,
                 action: "user.status",
                 target_id: Some(pupil.id.to_string()),
-                summary: format!(
-                    "consent rule: {} → {}",
-                    pupil.status.as_str(),
-                    wanted.as_str()
-                ),
+                summary: format!("consent rule: {} → {}", pupil.status.as_str(), wanted.as_str()),
             };
             store.append_audit(&entry, now_ms).await?;
-            changes.push(StatusChange {
-                user: pupil.id,
-                from: pupil.status,
-                to: wanted,
-            });
+            changes.push(StatusChange { user: pupil.id, from: pupil.status, to: wanted });
         }
     }
     Ok(changes)
@@ -154,11 +121,7 @@ mod tests {
     #[test]
     fn the_age_rule_picks_who_must_consent() {
         let today = date!(2026 - 11 - 28);
-        assert_eq!(
-            required_givers(Some("2013-11-29"), today),
-            [ConsentGiver::Parents],
-            "12 years"
-        );
+        assert_eq!(required_givers(Some("2013-11-29"), today), [ConsentGiver::Parents], "12 years");
         assert_eq!(
             required_givers(Some("2012-11-28"), today),
             [ConsentGiver::Parents, ConsentGiver::Pupil],
@@ -169,25 +132,15 @@ mod tests {
             [ConsentGiver::Parents, ConsentGiver::Pupil],
             "15"
         );
-        assert_eq!(
-            required_givers(Some("2010-11-28"), today),
-            [ConsentGiver::Pupil],
-            "16 today"
-        );
+        assert_eq!(required_givers(Some("2010-11-28"), today), [ConsentGiver::Pupil], "16 today");
         assert_eq!(required_givers(None, today), [ConsentGiver::Parents]);
-        assert_eq!(
-            required_givers(Some("kaputt"), today),
-            [ConsentGiver::Parents]
-        );
+        assert_eq!(required_givers(Some("kaputt"), today), [ConsentGiver::Parents]);
     }
 
     #[test]
     fn status_follows_the_consents() {
         let both = [ConsentGiver::Parents, ConsentGiver::Pupil];
-        assert_eq!(
-            status_for(&both, &[ConsentGiver::Parents]),
-            UserStatus::Restricted
-        );
+        assert_eq!(status_for(&both, &[ConsentGiver::Parents]), UserStatus::Restricted);
         assert_eq!(status_for(&both, &both), UserStatus::Active);
         assert_eq!(status_for(&[], &[]), UserStatus::Active);
     }

@@ -104,11 +104,7 @@ mod tests {
         let html = credentials_html(
             "Gymnasium <Muster>",
             "https://schule.example",
-            &[
-                row(Some("5a"), "Ana <b>"),
-                row(Some("5a"), "Ben"),
-                row(Some("6b"), "Cem"),
-            ],
+            &[row(Some("5a"), "Ana <b>"), row(Some("5a"), "Ben"), row(Some("6b"), "Cem")],
         );
         assert_eq!(html.matches("<section>").count(), 2);
         assert!(html.contains("Klasse 5a") && html.contains("Klasse 6b"));

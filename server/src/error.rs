@@ -57,11 +57,7 @@ impl ApiError {
         message: impl Into<Text>,
         message_de: impl Into<Text>,
     ) -> Self {
-        Self {
-            message: message.into(),
-            message_de: message_de.into(),
-            ..Self::new(code)
-        }
+        Self { message: message.into(), message_de: message_de.into(), ..Self::new(code) }
     }
 
     /// The JSON body this error answers with.
@@ -99,19 +95,16 @@ impl ApiError {
 
 fn standard_messages(code: ErrorCode) -> (&'static str, &'static str) {
     match code {
-        ErrorCode::InvalidJson => (
-            "The request body is not valid JSON.",
-            "Die Anfrage enthält kein gültiges JSON.",
-        ),
-        ErrorCode::ValidationFailed => (
-            "The request contains invalid values.",
-            "Die Anfrage enthält ungültige Werte.",
-        ),
+        ErrorCode::InvalidJson => {
+            ("The request body is not valid JSON.", "Die Anfrage enthält kein gültiges JSON.")
+        }
+        ErrorCode::ValidationFailed => {
+            ("The request contains invalid values.", "Die Anfrage enthält ungültige Werte.")
+        }
         ErrorCode::Unauthenticated => ("Please log in.", "Bitte melde dich an."),
-        ErrorCode::InvalidCredentials => (
-            "Login name or password is wrong.",
-            "Anmeldename oder Passwort ist falsch.",
-        ),
+        ErrorCode::InvalidCredentials => {
+            ("Login name or password is wrong.", "Anmeldename oder Passwort ist falsch.")
+        }
         ErrorCode::AccountRestricted => (
             "Your account is restricted because the required consent is missing. Please contact your school.",
             "Dein Konto ist eingeschränkt, weil die nötige Einwilligung fehlt. Bitte wende dich an deine Schule.",
@@ -120,39 +113,33 @@ fn standard_messages(code: ErrorCode) -> (&'static str, &'static str) {
             "Your account is deactivated. Please contact your school.",
             "Dein Konto ist deaktiviert. Bitte wende dich an deine Schule.",
         ),
-        ErrorCode::PasswordChangeRequired => (
-            "Please set your own password first.",
-            "Bitte lege zuerst ein eigenes Passwort fest.",
-        ),
+        ErrorCode::PasswordChangeRequired => {
+            ("Please set your own password first.", "Bitte lege zuerst ein eigenes Passwort fest.")
+        }
         ErrorCode::ModuleDisabled => (
             "This module is not switched on at your school.",
             "Dieses Modul ist an deiner Schule nicht freigeschaltet.",
         ),
-        ErrorCode::ImportFileInvalid => (
-            "The import file cannot be read.",
-            "Die Importdatei kann nicht gelesen werden.",
-        ),
-        ErrorCode::Forbidden => (
-            "You are not allowed to do this.",
-            "Dazu bist du nicht berechtigt.",
-        ),
-        ErrorCode::CsrfOriginMismatch => (
-            "The request did not come from this site.",
-            "Die Anfrage kam nicht von dieser Seite.",
-        ),
+        ErrorCode::ImportFileInvalid => {
+            ("The import file cannot be read.", "Die Importdatei kann nicht gelesen werden.")
+        }
+        ErrorCode::Forbidden => {
+            ("You are not allowed to do this.", "Dazu bist du nicht berechtigt.")
+        }
+        ErrorCode::CsrfOriginMismatch => {
+            ("The request did not come from this site.", "Die Anfrage kam nicht von dieser Seite.")
+        }
         ErrorCode::NotFound => ("Not found.", "Nicht gefunden."),
-        ErrorCode::ConflictLoginTaken => (
-            "This login name is already taken.",
-            "Dieser Anmeldename ist schon vergeben.",
-        ),
+        ErrorCode::ConflictLoginTaken => {
+            ("This login name is already taken.", "Dieser Anmeldename ist schon vergeben.")
+        }
         ErrorCode::ConflictGroupNameTaken => (
             "A group with this name already exists.",
             "Eine Gruppe mit diesem Namen gibt es schon.",
         ),
-        ErrorCode::ConflictImportIdTaken => (
-            "This import ID is already in use.",
-            "Diese Import-ID ist schon vergeben.",
-        ),
+        ErrorCode::ConflictImportIdTaken => {
+            ("This import ID is already in use.", "Diese Import-ID ist schon vergeben.")
+        }
         ErrorCode::BodyTooLarge => ("The request is too large.", "Die Anfrage ist zu groß."),
         ErrorCode::UnsupportedMediaType => (
             "The request must be JSON (Content-Type: application/json).",
@@ -166,14 +153,12 @@ fn standard_messages(code: ErrorCode) -> (&'static str, &'static str) {
             "This login name exists at several schools. Please choose your school.",
             "Diesen Anmeldenamen gibt es an mehreren Schulen. Bitte wähle deine Schule.",
         ),
-        ErrorCode::Internal => (
-            "Something went wrong on the server.",
-            "Auf dem Server ist ein Fehler aufgetreten.",
-        ),
-        ErrorCode::Unavailable => (
-            "The service is not available right now.",
-            "Der Dienst ist gerade nicht erreichbar.",
-        ),
+        ErrorCode::Internal => {
+            ("Something went wrong on the server.", "Auf dem Server ist ein Fehler aufgetreten.")
+        }
+        ErrorCode::Unavailable => {
+            ("The service is not available right now.", "Der Dienst ist gerade nicht erreichbar.")
+        }
     }
 }
 
@@ -183,9 +168,7 @@ impl IntoResponse for ApiError {
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Json(self.body())).into_response();
         if let Some(seconds) = self.retry_after_seconds {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -195,18 +178,15 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound => Self::not_found(),
-            StoreError::LoginTaken => Self {
-                field: Some("login"),
-                ..Self::new(ErrorCode::ConflictLoginTaken)
-            },
-            StoreError::ImportIdTaken => Self {
-                field: Some("import_id"),
-                ..Self::new(ErrorCode::ConflictImportIdTaken)
-            },
-            StoreError::GroupNameTaken => Self {
-                field: Some("name"),
-                ..Self::new(ErrorCode::ConflictGroupNameTaken)
-            },
+            StoreError::LoginTaken => {
+                Self { field: Some("login"), ..Self::new(ErrorCode::ConflictLoginTaken) }
+            }
+            StoreError::ImportIdTaken => {
+                Self { field: Some("import_id"), ..Self::new(ErrorCode::ConflictImportIdTaken) }
+            }
+            StoreError::GroupNameTaken => {
+                Self { field: Some("name"), ..Self::new(ErrorCode::ConflictGroupNameTaken) }
+            }
             other => Self::internal(other),
         }
     }

@@ -43,12 +43,7 @@ async fn run_with_store(
         .await?
         .ok_or_else(|| format!("no school with the slug {:?}", args.school))?;
     let kind = kind_of(args.kind);
-    let file = ImportFile {
-        school: school.id,
-        kind,
-        bytes,
-        mapping: None,
-    };
+    let file = ImportFile { school: school.id, kind, bytes, mapping: None };
     let preview = importer::preview(store, file.clone()).await?;
     if args.dry_run {
         if args.json {
@@ -69,31 +64,21 @@ async fn run_with_store(
             let _ = std::io::stderr().flush();
         }
     };
-    let actor = Actor {
-        id: None,
-        login: SYSTEM_ACTOR,
-    };
+    let actor = Actor { id: None, login: SYSTEM_ACTOR };
     let now = SystemClock.now_ms();
     let applied = importer::apply(store, file, actor, now, &mut progress).await?;
     if let Some(dir) = &args.credentials_dir {
-        let rows = store
-            .import_credentials(school.id, &applied.run_id, now)
-            .await?;
-        let url = config.public_url.as_ref().map_or_else(
-            || "der Schulplattform".to_owned(),
-            |u| u.origin().ascii_serialization(),
-        );
-        write_private(
-            &dir.join("credentials.csv"),
-            credentials_csv(&rows).as_bytes(),
-        )?;
+        let rows = store.import_credentials(school.id, &applied.run_id, now).await?;
+        let url = config
+            .public_url
+            .as_ref()
+            .map_or_else(|| "der Schulplattform".to_owned(), |u| u.origin().ascii_serialization());
+        write_private(&dir.join("credentials.csv"), credentials_csv(&rows).as_bytes())?;
         write_private(
             &dir.join("credentials.html"),
             credentials_html(&school.name, &url, &rows).as_bytes(),
         )?;
-        store
-            .discard_import_credentials(school.id, &applied.run_id)
-            .await?;
+        store.discard_import_credentials(school.id, &applied.run_id).await?;
     }
     if args.json {
         println!("{}", serde_json::to_string(&applied)?);
@@ -148,11 +133,7 @@ fn print_plan(plan: &ImportPlan) {
         s.rejected
     );
     for rejected in &plan.rejected {
-        println!(
-            "  Zeile / line {}: {}",
-            rejected.line,
-            rejected.reason.message()
-        );
+        println!("  Zeile / line {}: {}", rejected.line, rejected.reason.message());
     }
     if plan.is_noop() {
         println!("Keine Änderungen. / No changes.");

@@ -87,12 +87,7 @@ async fn parse_and_plan(
     store: &Store,
     file: ImportFile,
 ) -> Result<(ParsedFile, ImportPlan), ImportError> {
-    let ImportFile {
-        school,
-        kind,
-        bytes,
-        mapping,
-    } = file;
+    let ImportFile { school, kind, bytes, mapping } = file;
     let mapping = match mapping {
         Some(mapping) => Some(mapping),
         None => store.import_profile(school, kind).await?,
@@ -137,11 +132,8 @@ pub async fn apply(
         .collect::<Result<Vec<String>, _>>()?;
     let hashes = hash_generated_passwords(passwords.clone()).await?;
     // New pupils have no consent on file yet, so they start restricted.
-    let status = if kind.role() == Role::Pupil {
-        UserStatus::Restricted
-    } else {
-        UserStatus::Active
-    };
+    let status =
+        if kind.role() == Role::Pupil { UserStatus::Restricted } else { UserStatus::Active };
     let new_accounts = passwords
         .into_iter()
         .zip(hashes)
@@ -167,14 +159,8 @@ pub async fn apply(
     let applied = store.apply_import(&input, progress).await?;
     if kind == ImportKind::Pupils && !planned.reactivations.is_empty() {
         let returning: Vec<UserId> = planned.reactivations.iter().map(|r| r.user_id).collect();
-        consent::reevaluate(
-            store,
-            school,
-            Some(&returning),
-            (actor.id, actor.login),
-            now_ms,
-        )
-        .await?;
+        consent::reevaluate(store, school, Some(&returning), (actor.id, actor.login), now_ms)
+            .await?;
     }
     Ok(Applied {
         run_id,

@@ -62,9 +62,7 @@ pub async fn run(
 
     let housekeeping = tokio::spawn(maintenance::run_periodically(state.clone()));
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
     housekeeping.abort();
     store.close().await;
     tracing::info!("schulhof stopped");
@@ -78,8 +76,6 @@ pub async fn build_state(
     clock: Arc<dyn Clock>,
 ) -> Result<SharedState, ServerError> {
     let secret = new_token().map_err(|e| ServerError::Startup(e.to_string()))?;
-    let dummy = hash_password(secret)
-        .await
-        .map_err(|e| ServerError::Startup(e.to_string()))?;
+    let dummy = hash_password(secret).await.map_err(|e| ServerError::Startup(e.to_string()))?;
     Ok(Arc::new(AppState::new(config, store, clock, dummy)))
 }

@@ -16,18 +16,13 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 
     let result = match cli.command {
         Command::Serve => commands::serve(config, shutdown_signal()).await,
-        Command::Admin(AdminCommand::Create {
-            school,
-            login,
-            json,
-        }) => commands::admin_create(config, &school, &login, json).await,
+        Command::Admin(AdminCommand::Create { school, login, json }) => {
+            commands::admin_create(config, &school, &login, json).await
+        }
         Command::Import(args) => schulhof_server::import_command::run(config, args).await,
     };
     match result {

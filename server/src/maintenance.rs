@@ -41,9 +41,7 @@ pub async fn run_once(
         credentials_expired: store.purge_expired_credentials(now_ms).await?,
         ..MaintenanceReport::default()
     };
-    let purged = store
-        .purge_deactivated_users(now_ms - retention.purge_grace_ms())
-        .await?;
+    let purged = store.purge_deactivated_users(now_ms - retention.purge_grace_ms()).await?;
     for (school, user) in &purged {
         let entry = NewAuditEntry {
             school: *school,

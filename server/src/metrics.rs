@@ -41,11 +41,7 @@ impl Metrics {
         );
         let logins = Family::<LoginLabels, Counter>::default();
         registry.register("logins", "Login attempts by outcome", logins.clone());
-        Self {
-            registry,
-            http_requests,
-            logins,
-        }
+        Self { registry, http_requests, logins }
     }
 
     pub fn login(&self, outcome: &'static str) {
@@ -78,11 +74,7 @@ pub async fn count_requests(
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let response = next.run(request).await;
-    let labels = HttpLabels {
-        method,
-        route,
-        status: response.status().as_u16(),
-    };
+    let labels = HttpLabels { method, route, status: response.status().as_u16() };
     state.metrics.http_requests.get_or_create(&labels).inc();
     response
 }

@@ -45,9 +45,7 @@ impl AppState {
 
     /// The login throttle. Held only for a few map operations, never across `.await`.
     pub fn throttle(&self) -> MutexGuard<'_, LoginThrottle> {
-        self.throttle
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.throttle.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn now_ms(&self) -> i64 {

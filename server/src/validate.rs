@@ -7,13 +7,9 @@ use crate::error::ApiError;
 /// Login names: 1–64 of `a-z 0-9 . _ -`, starting with a letter or digit; stored lower-case.
 pub fn login(raw: &str) -> Result<String, ApiError> {
     let login = raw.trim().to_lowercase();
-    let valid_chars = login
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c));
-    let valid_start = login
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric());
+    let valid_chars =
+        login.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c));
+    let valid_start = login.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
     if login.is_empty() || login.len() > 64 || !valid_chars || !valid_start {
         return Err(ApiError::invalid(
             "login",
@@ -118,10 +114,7 @@ mod tests {
 
     #[test]
     fn birth_dates_must_exist() {
-        assert_eq!(
-            birth_date(Some("2012-02-29")).unwrap().as_deref(),
-            Some("2012-02-29")
-        );
+        assert_eq!(birth_date(Some("2012-02-29")).unwrap().as_deref(), Some("2012-02-29"));
         assert!(birth_date(Some("2013-02-29")).is_err());
         assert!(birth_date(Some("01.02.2012")).is_err());
         assert!(birth_date(Some("2012-13-01")).is_err());

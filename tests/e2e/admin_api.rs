@@ -24,10 +24,7 @@ async fn admin_builds_a_class_and_the_pupil_sees_it_on_the_dashboard() {
             }),
         )
         .await;
-    assert_eq!(
-        pupil.user.login, "jonas.mueller",
-        "login names are stored lower-case"
-    );
+    assert_eq!(pupil.user.login, "jonas.mueller", "login names are stored lower-case");
     assert_eq!(pupil.user.display_name, "Jonas Müller");
     assert_eq!(pupil.user.status, UserStatus::Active);
     assert_eq!(pupil.user.birth_date.as_deref(), Some("2013-05-17"));
@@ -56,20 +53,14 @@ async fn admin_builds_a_class_and_the_pupil_sees_it_on_the_dashboard() {
             StatusCode::NO_CONTENT,
         )
         .await;
-    let members: Vec<Member> = admin
-        .get_ok(&format!("/api/groups/{}/members", class.id))
-        .await;
+    let members: Vec<Member> = admin.get_ok(&format!("/api/groups/{}/members", class.id)).await;
     assert_eq!(members.len(), 2);
     assert_eq!(members[0].role, MemberRole::Leader, "leaders first");
     assert_eq!(members[0].user.id, teacher.user.id);
 
     let jonas = server.login("jonas.mueller", &pupil.initial_password).await;
     // With the initial password only "who am I" and "set password" work.
-    expect_error(
-        jonas.get("/api/me/groups").await,
-        ErrorCode::PasswordChangeRequired,
-    )
-    .await;
+    expect_error(jonas.get("/api/me/groups").await, ErrorCode::PasswordChangeRequired).await;
     let me: Me = jonas.get_ok("/api/me").await;
     assert!(me.user.must_change_password);
     jonas
@@ -90,23 +81,15 @@ async fn admin_builds_a_class_and_the_pupil_sees_it_on_the_dashboard() {
     expect_error(jonas.get("/api/users").await, ErrorCode::Forbidden).await;
     expect_error(
         jonas
-            .send(
-                Method::POST,
-                "/api/groups",
-                Some(&json!({"name": "x", "kind": "custom"})),
-            )
+            .send(Method::POST, "/api/groups", Some(&json!({"name": "x", "kind": "custom"})))
             .await,
         ErrorCode::Forbidden,
     )
     .await;
 
     // Removing the membership takes the class off the dashboard.
-    let response = admin
-        .delete(&format!(
-            "/api/groups/{}/members/{}",
-            class.id, pupil.user.id
-        ))
-        .await;
+    let response =
+        admin.delete(&format!("/api/groups/{}/members/{}", class.id, pupil.user.id)).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let groups: Vec<MyGroup> = jonas.get_ok("/api/me/groups").await;
     assert!(groups.is_empty());
@@ -121,17 +104,10 @@ async fn users_can_be_listed_filtered_changed_and_deleted() {
     create_user(&admin, "frau.weber", "teacher").await;
 
     let pupils: Vec<User> = admin.get_ok("/api/users?role=pupil").await;
-    assert_eq!(
-        pupils.iter().map(|u| u.login.as_str()).collect::<Vec<_>>(),
-        ["anna.schmidt"]
-    );
+    assert_eq!(pupils.iter().map(|u| u.login.as_str()).collect::<Vec<_>>(), ["anna.schmidt"]);
     let found: Vec<User> = admin.get_ok("/api/users?q=WEBER").await;
     assert_eq!(found.len(), 1);
-    expect_error(
-        admin.get("/api/users?role=king").await,
-        ErrorCode::ValidationFailed,
-    )
-    .await;
+    expect_error(admin.get("/api/users?role=king").await, ErrorCode::ValidationFailed).await;
 
     let changed: User = json_ok(
         admin
@@ -163,10 +139,7 @@ async fn users_can_be_listed_filtered_changed_and_deleted() {
     assert_eq!(cleared.display_name, "Anna Schmidt-Groß");
 
     assert_eq!(
-        admin
-            .delete(&format!("/api/users/{}", anna.user.id))
-            .await
-            .status(),
+        admin.delete(&format!("/api/users/{}", anna.user.id)).await.status(),
         StatusCode::NO_CONTENT
     );
     let fetched: User = admin.get_ok(&format!("/api/users/{}", anna.user.id)).await;
@@ -180,27 +153,17 @@ async fn password_reset_shows_a_new_password_once_and_ends_sessions() {
     let admin = server.admin().await;
     let created = create_user(&admin, "paul.neu", "pupil").await;
     let paul = server.login("paul.neu", &created.initial_password).await;
-    let reset: PasswordReset = admin
-        .post_ok(
-            &format!("/api/users/{}/password-reset", created.user.id),
-            &json!({}),
-        )
-        .await;
+    let reset: PasswordReset =
+        admin.post_ok(&format!("/api/users/{}/password-reset", created.user.id), &json!({})).await;
     assert_ne!(reset.initial_password, created.initial_password);
     expect_error(paul.get("/api/me").await, ErrorCode::Unauthenticated).await;
     expect_error(
-        server
-            .client()
-            .login("paul.neu", &created.initial_password, None)
-            .await,
+        server.client().login("paul.neu", &created.initial_password, None).await,
         ErrorCode::InvalidCredentials,
     )
     .await;
     let me: Me = json_ok(
-        server
-            .client()
-            .login("paul.neu", &reset.initial_password, None)
-            .await,
+        server.client().login("paul.neu", &reset.initial_password, None).await,
         StatusCode::OK,
     )
     .await;
@@ -217,24 +180,15 @@ async fn parents_are_linked_to_their_children() {
     let teacher = create_user(&admin, "herr.kahn", "teacher").await;
 
     let path = format!("/api/users/{}/children/{}", parent.user.id, child.user.id);
-    admin
-        .put_status(&path, &json!({}), StatusCode::NO_CONTENT)
-        .await;
-    admin
-        .put_status(&path, &json!({}), StatusCode::NO_CONTENT)
-        .await; // idempotent
+    admin.put_status(&path, &json!({}), StatusCode::NO_CONTENT).await;
+    admin.put_status(&path, &json!({}), StatusCode::NO_CONTENT).await; // idempotent
     let bad = format!("/api/users/{}/children/{}", teacher.user.id, child.user.id);
     let response = admin.send(Method::PUT, &bad, Some(&json!({}))).await;
     expect_error(response, ErrorCode::ValidationFailed).await;
 
-    let petra = server
-        .login_first_time("petra.vogel", &parent.initial_password)
-        .await;
+    let petra = server.login_first_time("petra.vogel", &parent.initial_password).await;
     let children: Vec<User> = petra.get_ok("/api/me/children").await;
-    assert_eq!(
-        children.iter().map(|u| u.id).collect::<Vec<_>>(),
-        [child.user.id]
-    );
+    assert_eq!(children.iter().map(|u| u.id).collect::<Vec<_>>(), [child.user.id]);
     assert_eq!(admin.delete(&path).await.status(), StatusCode::NO_CONTENT);
     let children: Vec<User> = petra.get_ok("/api/me/children").await;
     assert!(children.is_empty());
@@ -305,15 +259,10 @@ async fn bad_input_gets_clear_errors_and_writes_nothing() {
             .body(body)
             .send()
     };
+    expect_error(raw("{\"login\": ", "application/json").await.unwrap(), ErrorCode::InvalidJson)
+        .await;
     expect_error(
-        raw("{\"login\": ", "application/json").await.unwrap(),
-        ErrorCode::InvalidJson,
-    )
-    .await;
-    expect_error(
-        raw("login=x", "application/x-www-form-urlencoded")
-            .await
-            .unwrap(),
+        raw("login=x", "application/x-www-form-urlencoded").await.unwrap(),
         ErrorCode::UnsupportedMediaType,
     )
     .await;
@@ -326,16 +275,11 @@ async fn bad_input_gets_clear_errors_and_writes_nothing() {
 
     // Unknown and malformed IDs.
     let unknown = schulhof_proto::UserId::new();
-    expect_error(
-        admin.get(&format!("/api/users/{unknown}")).await,
-        ErrorCode::NotFound,
-    )
-    .await;
+    expect_error(admin.get(&format!("/api/users/{unknown}")).await, ErrorCode::NotFound).await;
     expect_error(admin.get("/api/users/kein-uuid").await, ErrorCode::NotFound).await;
     expect_error(admin.get("/api/gibt-es-nicht").await, ErrorCode::NotFound).await;
-    let group: Group = admin
-        .post_ok("/api/groups", &json!({ "name": "6b", "kind": "class" }))
-        .await;
+    let group: Group =
+        admin.post_ok("/api/groups", &json!({ "name": "6b", "kind": "class" })).await;
     let response = admin
         .send(
             Method::PUT,
@@ -352,18 +296,11 @@ async fn bad_input_gets_clear_errors_and_writes_nothing() {
         )
         .await;
     assert_eq!(
-        expect_error(response, ErrorCode::ValidationFailed)
-            .await
-            .field
-            .as_deref(),
+        expect_error(response, ErrorCode::ValidationFailed).await.field.as_deref(),
         Some("owner_id")
     );
     let response = admin
-        .send(
-            Method::POST,
-            "/api/groups",
-            Some(&json!({ "name": "6b", "kind": "class" })),
-        )
+        .send(Method::POST, "/api/groups", Some(&json!({ "name": "6b", "kind": "class" })))
         .await;
     expect_error(response, ErrorCode::ConflictGroupNameTaken).await;
 
@@ -402,12 +339,10 @@ async fn groups_can_be_renamed_filtered_and_deleted_with_their_memberships() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
     let pupil = create_user(&admin, "ole.hansen", "pupil").await;
-    let class: Group = admin
-        .post_ok("/api/groups", &json!({ "name": "7c", "kind": "class" }))
-        .await;
-    let _course: Group = admin
-        .post_ok("/api/groups", &json!({ "name": "Chor", "kind": "course" }))
-        .await;
+    let class: Group =
+        admin.post_ok("/api/groups", &json!({ "name": "7c", "kind": "class" })).await;
+    let _course: Group =
+        admin.post_ok("/api/groups", &json!({ "name": "Chor", "kind": "course" })).await;
     admin
         .put_status(
             &format!("/api/groups/{}/members/{}", class.id, pupil.user.id),
@@ -431,26 +366,15 @@ async fn groups_can_be_renamed_filtered_and_deleted_with_their_memberships() {
     .await;
     assert_eq!(renamed.name, "8c");
     assert_eq!(renamed.member_count, 1);
-    let of_user: Vec<MyGroup> = admin
-        .get_ok(&format!("/api/users/{}/groups", pupil.user.id))
-        .await;
+    let of_user: Vec<MyGroup> = admin.get_ok(&format!("/api/users/{}/groups", pupil.user.id)).await;
     assert_eq!(of_user[0].group.name, "8c");
 
     assert_eq!(
-        admin
-            .delete(&format!("/api/groups/{}", class.id))
-            .await
-            .status(),
+        admin.delete(&format!("/api/groups/{}", class.id)).await.status(),
         StatusCode::NO_CONTENT
     );
-    expect_error(
-        admin.get(&format!("/api/groups/{}", class.id)).await,
-        ErrorCode::NotFound,
-    )
-    .await;
-    let of_user: Vec<MyGroup> = admin
-        .get_ok(&format!("/api/users/{}/groups", pupil.user.id))
-        .await;
+    expect_error(admin.get(&format!("/api/groups/{}", class.id)).await, ErrorCode::NotFound).await;
+    let of_user: Vec<MyGroup> = admin.get_ok(&format!("/api/users/{}/groups", pupil.user.id)).await;
     assert!(of_user.is_empty());
     server.stop().await;
 }

@@ -40,18 +40,12 @@ async fn consent(
 ) -> Vec<ConsentState> {
     let ids: Vec<_> = users.iter().map(|u| u.user.id).collect();
     admin
-        .post_ok(
-            "/api/consents",
-            &json!({ "user_ids": ids, "given_by": given_by, "given": given }),
-        )
+        .post_ok("/api/consents", &json!({ "user_ids": ids, "given_by": given_by, "given": given }))
         .await
 }
 
 async fn status_of(admin: &Client, user: &CreatedUser) -> UserStatus {
-    admin
-        .get_ok::<User>(&format!("/api/users/{}", user.user.id))
-        .await
-        .status
+    admin.get_ok::<User>(&format!("/api/users/{}", user.user.id)).await.status
 }
 
 async fn switch(admin: &Client, module: &str, enabled: bool) {
@@ -88,25 +82,15 @@ async fn pupils_without_the_consent_their_age_needs_are_restricted_until_it_is_r
         StatusCode::NO_CONTENT,
     )
     .await;
-    let refused = expect_error(
-        ida.get("/api/addressbook").await,
-        ErrorCode::AccountRestricted,
-    )
-    .await;
+    let refused =
+        expect_error(ida.get("/api/addressbook").await, ErrorCode::AccountRestricted).await;
     assert!(refused.message.contains("consent"));
-    expect_error(
-        ida.get("/api/me/groups").await,
-        ErrorCode::AccountRestricted,
-    )
-    .await;
+    expect_error(ida.get("/api/me/groups").await, ErrorCode::AccountRestricted).await;
 
     // The parents' consent is enough under 14, not at 15 (pupil too) nor at 17 (pupil alone).
     let states = consent(&admin, &[&young, &middle, &older], "parents", true).await;
     assert!(states[0].satisfied);
-    assert_eq!(
-        states[1].required,
-        [ConsentGiver::Parents, ConsentGiver::Pupil]
-    );
+    assert_eq!(states[1].required, [ConsentGiver::Parents, ConsentGiver::Pupil]);
     assert!(!states[1].satisfied);
     assert_eq!(states[2].required, [ConsentGiver::Pupil]);
     assert!(!states[2].satisfied);
@@ -126,15 +110,9 @@ async fn pupils_without_the_consent_their_age_needs_are_restricted_until_it_is_r
     // Withdrawing the parents' consent restricts her again and ends her session.
     consent(&admin, &[&young], "parents", false).await;
     assert_eq!(status_of(&admin, &young).await, UserStatus::Restricted);
-    expect_error(
-        ida.get("/api/addressbook").await,
-        ErrorCode::Unauthenticated,
-    )
-    .await;
+    expect_error(ida.get("/api/addressbook").await, ErrorCode::Unauthenticated).await;
 
-    let state: ConsentState = admin
-        .get_ok(&format!("/api/users/{}/consents", young.user.id))
-        .await;
+    let state: ConsentState = admin.get_ok(&format!("/api/users/{}/consents", young.user.id)).await;
     assert_eq!(state.records.len(), 1);
     assert!(state.records[0].withdrawn_at.is_some());
     assert!(state.present.is_empty());
@@ -166,68 +144,32 @@ async fn a_switched_off_module_is_refused_for_that_school_only() {
     let (school_b, _) = server.add_school("Gesamtschule Nord").await;
     let admin_b = server.client();
     assert_eq!(
-        admin_b
-            .login("admin", ADMIN_PASSWORD, Some(&school_b.slug))
-            .await
-            .status(),
+        admin_b.login("admin", ADMIN_PASSWORD, Some(&school_b.slug)).await.status(),
         StatusCode::OK
     );
 
     let switches: Vec<ModuleSwitch> = admin_a.get_ok("/api/modules").await;
-    assert!(
-        switches.iter().all(|s| !s.enabled),
-        "everything starts locked"
-    );
+    assert!(switches.iter().all(|s| !s.enabled), "everything starts locked");
     assert!(switches.iter().any(|s| s.module.as_str() == "messenger"));
-    expect_error(
-        admin_a.get("/api/addressbook").await,
-        ErrorCode::ModuleDisabled,
-    )
-    .await;
+    expect_error(admin_a.get("/api/addressbook").await, ErrorCode::ModuleDisabled).await;
 
     switch(&admin_a, "addressbook", true).await;
     let me: Me = admin_a.get_ok("/api/me").await;
-    assert_eq!(
-        me.modules.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-        ["addressbook"]
-    );
-    assert_eq!(
-        admin_a.get("/api/addressbook").await.status(),
-        StatusCode::OK
-    );
-    let body = expect_error(
-        admin_b.get("/api/addressbook").await,
-        ErrorCode::ModuleDisabled,
-    )
-    .await;
+    assert_eq!(me.modules.iter().map(|m| m.as_str()).collect::<Vec<_>>(), ["addressbook"]);
+    assert_eq!(admin_a.get("/api/addressbook").await.status(), StatusCode::OK);
+    let body = expect_error(admin_b.get("/api/addressbook").await, ErrorCode::ModuleDisabled).await;
     assert!(body.message_de.contains("nicht freigeschaltet"));
 
     switch(&admin_a, "addressbook", false).await;
-    expect_error(
-        admin_a.get("/api/addressbook").await,
-        ErrorCode::ModuleDisabled,
-    )
-    .await;
-    let response = admin_a
-        .send(
-            Method::PUT,
-            "/api/modules/teleport",
-            Some(&json!({ "enabled": true })),
-        )
-        .await;
+    expect_error(admin_a.get("/api/addressbook").await, ErrorCode::ModuleDisabled).await;
+    let response =
+        admin_a.send(Method::PUT, "/api/modules/teleport", Some(&json!({ "enabled": true }))).await;
     expect_error(response, ErrorCode::NotFound).await;
 
     let pupil = crate::auth::create_user(&admin_a, "pia.punkt", "pupil").await;
-    let pia = server
-        .login_first_time("pia.punkt", &pupil.initial_password)
-        .await;
-    let response = pia
-        .send(
-            Method::PUT,
-            "/api/modules/addressbook",
-            Some(&json!({ "enabled": true })),
-        )
-        .await;
+    let pia = server.login_first_time("pia.punkt", &pupil.initial_password).await;
+    let response =
+        pia.send(Method::PUT, "/api/modules/addressbook", Some(&json!({ "enabled": true }))).await;
     expect_error(response, ErrorCode::Forbidden).await;
     server.stop().await;
 }
@@ -240,9 +182,8 @@ async fn the_address_book_lists_people_who_share_a_group() {
     let a = crate::auth::create_user(&admin, "anna.a", "pupil").await;
     let b = crate::auth::create_user(&admin, "bert.b", "pupil").await;
     let c = crate::auth::create_user(&admin, "carl.c", "pupil").await;
-    let group: schulhof_proto::Group = admin
-        .post_ok("/api/groups", &json!({ "name": "5a", "kind": "class" }))
-        .await;
+    let group: schulhof_proto::Group =
+        admin.post_ok("/api/groups", &json!({ "name": "5a", "kind": "class" })).await;
     for user in [&a, &b] {
         admin
             .put_status(
@@ -266,9 +207,7 @@ async fn admin_actions_are_audited_without_names_and_a_user_can_be_exported() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
     let pupil = crate::auth::create_user(&admin, "erik.export", "pupil").await;
-    server
-        .login_first_time("erik.export", &pupil.initial_password)
-        .await;
+    server.login_first_time("erik.export", &pupil.initial_password).await;
     let _ = server.client().login("erik.export", "falsch", None).await;
     admin
         .put_status(
@@ -294,54 +233,28 @@ async fn admin_actions_are_audited_without_names_and_a_user_can_be_exported() {
         "consent.recorded",
         "user.created",
     ] {
-        assert!(
-            actions.contains(&expected),
-            "{expected} missing in {actions:?}"
-        );
+        assert!(actions.contains(&expected), "{expected} missing in {actions:?}");
     }
     assert_eq!(entries[0].action, "module.switched", "newest first");
     assert!(entries.iter().all(|e| e.actor_login == "admin" && e.at > 0));
-    assert!(
-        entries
-            .iter()
-            .all(|e| !e.summary.contains("Muster") && !e.summary.contains("erik"))
-    );
+    assert!(entries.iter().all(|e| !e.summary.contains("Muster") && !e.summary.contains("erik")));
     let status = entries.iter().find(|e| e.action == "user.status").unwrap();
-    assert_eq!(
-        status.target_id.as_deref(),
-        Some(pupil.user.id.to_string().as_str())
-    );
+    assert_eq!(status.target_id.as_deref(), Some(pupil.user.id.to_string().as_str()));
     assert_eq!(status.summary, "active → inactive");
 
-    let response = admin
-        .get(&format!("/api/users/{}/export", pupil.user.id))
-        .await;
-    let disposition = response
-        .headers()
-        .get("content-disposition")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let response = admin.get(&format!("/api/users/{}/export", pupil.user.id)).await;
+    let disposition =
+        response.headers().get("content-disposition").unwrap().to_str().unwrap().to_owned();
     assert!(disposition.contains("attachment") && disposition.contains("erik.export"));
     let export: serde_json::Value = json_ok(response, StatusCode::OK).await;
     assert_eq!(export["user"]["login"], "erik.export");
     assert_eq!(export["consents"]["present"], json!(["parents", "pupil"]));
     let events = export["login_events"].as_array().unwrap();
-    assert!(
-        events
-            .iter()
-            .any(|e| e["ip"] == "127.0.0.1" && e["outcome"] == "ok")
-    );
+    assert!(events.iter().any(|e| e["ip"] == "127.0.0.1" && e["outcome"] == "ok"));
     assert!(events.iter().any(|e| e["outcome"] == "invalid_credentials"));
     assert!(export["audit_entries"].as_array().unwrap().len() >= 3);
     expect_error(
-        admin
-            .get(&format!(
-                "/api/users/{}/export",
-                schulhof_proto::UserId::new()
-            ))
-            .await,
+        admin.get(&format!("/api/users/{}/export", schulhof_proto::UserId::new())).await,
         ErrorCode::NotFound,
     )
     .await;
@@ -354,9 +267,8 @@ async fn deactivated_accounts_are_purged_after_the_grace_period_and_ip_addresses
     let admin = server.admin().await;
     let leaver = crate::auth::create_user(&admin, "lea.geht", "pupil").await;
     let stayer = crate::auth::create_user(&admin, "sam.bleibt", "pupil").await;
-    let class: schulhof_proto::Group = admin
-        .post_ok("/api/groups", &json!({ "name": "10b", "kind": "class" }))
-        .await;
+    let class: schulhof_proto::Group =
+        admin.post_ok("/api/groups", &json!({ "name": "10b", "kind": "class" })).await;
     admin
         .put_status(
             &format!("/api/groups/{}/members/{}", class.id, leaver.user.id),
@@ -376,55 +288,31 @@ async fn deactivated_accounts_are_purged_after_the_grace_period_and_ip_addresses
 
     // Within the grace period nothing happens to the account.
     // (The admin logs in again after each run: the simulated weeks also expire her session.)
-    let report = run_once(&server.store, retention, now + 29 * DAY_MS)
-        .await
-        .unwrap();
+    let report = run_once(&server.store, retention, now + 29 * DAY_MS).await.unwrap();
     assert_eq!(report.purged_users, 0);
     let admin = server.admin().await;
     assert_eq!(status_of(&admin, &leaver).await, UserStatus::Inactive);
 
-    let report = run_once(&server.store, retention, now + 31 * DAY_MS)
-        .await
-        .unwrap();
+    let report = run_once(&server.store, retention, now + 31 * DAY_MS).await.unwrap();
     assert_eq!(report.purged_users, 1);
     let admin = server.admin().await;
-    expect_error(
-        admin.get(&format!("/api/users/{}", leaver.user.id)).await,
-        ErrorCode::NotFound,
-    )
-    .await;
+    expect_error(admin.get(&format!("/api/users/{}", leaver.user.id)).await, ErrorCode::NotFound)
+        .await;
     let class: schulhof_proto::Group = admin.get_ok(&format!("/api/groups/{}", class.id)).await;
     assert_eq!(class.member_count, 0, "memberships went with the account");
     assert_eq!(status_of(&admin, &stayer).await, UserStatus::Active);
-    let entries: Vec<AuditEntry> = admin
-        .get_ok(&format!("/api/audit?target={}", leaver.user.id))
-        .await;
+    let entries: Vec<AuditEntry> =
+        admin.get_ok(&format!("/api/audit?target={}", leaver.user.id)).await;
     assert_eq!(entries[0].action, "user.purged");
     assert_eq!(entries[0].actor_login, "system");
 
     // Login events (with IP addresses) are gone after 7 days.
     let me: Me = admin.get_ok("/api/me").await;
-    assert!(
-        !server
-            .store
-            .login_events(server.school.id, me.user.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(!server.store.login_events(server.school.id, me.user.id).await.unwrap().is_empty());
     let cutoff_run = SystemClock.now_ms() + 8 * DAY_MS;
-    let report = run_once(&server.store, retention, cutoff_run)
-        .await
-        .unwrap();
+    let report = run_once(&server.store, retention, cutoff_run).await.unwrap();
     assert!(report.login_events_removed > 0);
-    assert!(
-        server
-            .store
-            .login_events(server.school.id, me.user.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(server.store.login_events(server.school.id, me.user.id).await.unwrap().is_empty());
     server.stop().await;
 }
 
@@ -434,22 +322,15 @@ async fn a_pupil_turning_fourteen_needs_her_own_consent() {
     let admin = server.admin().await;
     let today = date_of(SystemClock.now_ms());
     let birthday = today + time::Duration::days(10);
-    let birth_date = birthday
-        .replace_year(birthday.year() - 14)
-        .unwrap()
-        .to_string();
+    let birth_date = birthday.replace_year(birthday.year() - 14).unwrap().to_string();
     let pupil = create_pupil(&admin, "tina.teen", &birth_date).await;
     consent(&admin, &[&pupil], "parents", true).await;
     assert_eq!(status_of(&admin, &pupil).await, UserStatus::Active);
 
     let now = SystemClock.now_ms();
-    let report = run_once(&server.store, Retention::default(), now + 5 * DAY_MS)
-        .await
-        .unwrap();
+    let report = run_once(&server.store, Retention::default(), now + 5 * DAY_MS).await.unwrap();
     assert_eq!(report.status_changes, 0);
-    let report = run_once(&server.store, Retention::default(), now + 11 * DAY_MS)
-        .await
-        .unwrap();
+    let report = run_once(&server.store, Retention::default(), now + 11 * DAY_MS).await.unwrap();
     assert_eq!(report.status_changes, 1);
     let admin = server.admin().await;
     assert_eq!(status_of(&admin, &pupil).await, UserStatus::Restricted);

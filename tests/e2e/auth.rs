@@ -11,11 +11,7 @@ use testkit::{ADMIN_PASSWORD, Client, TestServer, USER_PASSWORD, expect_error, j
 /// Creates a pupil through the admin API and returns it with its initial password.
 pub async fn create_user(admin: &Client, login: &str, role: &str) -> CreatedUser {
     // Pupils come with both consents on file, so they start active at any age.
-    let consents = if role == "pupil" {
-        json!(["parents", "pupil"])
-    } else {
-        json!([])
-    };
+    let consents = if role == "pupil" { json!(["parents", "pupil"]) } else { json!([]) };
     admin
         .post_ok(
             "/api/users",
@@ -33,13 +29,7 @@ async fn login_sets_a_safe_cookie_and_me_answers() {
     let client = server.client();
     let response = client.login("admin", ADMIN_PASSWORD, None).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let cookie = response
-        .headers()
-        .get(SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = response.headers().get(SET_COOKIE).unwrap().to_str().unwrap().to_owned();
     assert!(cookie.starts_with("schulhof_session="), "{cookie}");
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/")
@@ -54,11 +44,8 @@ async fn login_sets_a_safe_cookie_and_me_answers() {
     assert_eq!(me.school.slug, "gymnasium-musterstadt");
 
     // The token is stored only as a hash.
-    let session = server
-        .store
-        .authenticate(&hash_token(token), SystemClock.now_ms())
-        .await
-        .unwrap();
+    let session =
+        server.store.authenticate(&hash_token(token), SystemClock.now_ms()).await.unwrap();
     assert_eq!(session.unwrap().user.login, "admin");
     server.stop().await;
 }
@@ -79,12 +66,7 @@ async fn cookie_is_secure_with_host_prefix_over_https() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let cookie = response
-        .headers()
-        .get(SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap();
+    let cookie = response.headers().get(SET_COOKIE).unwrap().to_str().unwrap();
     assert!(cookie.starts_with("__Host-schulhof_session="), "{cookie}");
     assert!(
         cookie.contains("; Secure")
@@ -103,16 +85,10 @@ async fn wrong_password_unknown_user_and_account_states_are_refused_clearly() {
     let cem = create_user(&admin, "cem.yilmaz", "pupil").await;
 
     let client = server.client();
-    expect_error(
-        client.login("anna.schmidt", "falsch", None).await,
-        ErrorCode::InvalidCredentials,
-    )
-    .await;
-    expect_error(
-        client.login("niemand", "falsch", None).await,
-        ErrorCode::InvalidCredentials,
-    )
-    .await;
+    expect_error(client.login("anna.schmidt", "falsch", None).await, ErrorCode::InvalidCredentials)
+        .await;
+    expect_error(client.login("niemand", "falsch", None).await, ErrorCode::InvalidCredentials)
+        .await;
     expect_error(client.get("/api/me").await, ErrorCode::Unauthenticated).await;
 
     admin
@@ -123,17 +99,10 @@ async fn wrong_password_unknown_user_and_account_states_are_refused_clearly() {
         )
         .await;
     // Restricted pupils may log in to read why, but every module refuses them.
-    let me: Me = json_ok(
-        client.login("ben.meyer", &ben.initial_password, None).await,
-        StatusCode::OK,
-    )
-    .await;
+    let me: Me =
+        json_ok(client.login("ben.meyer", &ben.initial_password, None).await, StatusCode::OK).await;
     assert_eq!(me.user.status, UserStatus::Restricted);
-    let body = expect_error(
-        client.get("/api/me/groups").await,
-        ErrorCode::AccountRestricted,
-    )
-    .await;
+    let body = expect_error(client.get("/api/me/groups").await, ErrorCode::AccountRestricted).await;
     assert!(body.message_de.contains("eingeschränkt"));
     let client = server.client();
 
@@ -145,25 +114,18 @@ async fn wrong_password_unknown_user_and_account_states_are_refused_clearly() {
         )
         .await;
     let body = expect_error(
-        client
-            .login("cem.yilmaz", &cem.initial_password, None)
-            .await,
+        client.login("cem.yilmaz", &cem.initial_password, None).await,
         ErrorCode::AccountInactive,
     )
     .await;
     assert!(body.message_de.contains("deaktiviert"));
 
     assert_eq!(
-        admin
-            .delete(&format!("/api/users/{}", anna.user.id))
-            .await
-            .status(),
+        admin.delete(&format!("/api/users/{}", anna.user.id)).await.status(),
         StatusCode::NO_CONTENT
     );
     expect_error(
-        client
-            .login("anna.schmidt", &anna.initial_password, None)
-            .await,
+        client.login("anna.schmidt", &anna.initial_password, None).await,
         ErrorCode::InvalidCredentials,
     )
     .await;
@@ -176,44 +138,19 @@ async fn logout_revokes_the_session_on_the_server() {
     let kept = server.admin().await;
     // A client without a cookie jar replays the raw cookie, as a stolen copy would be used.
     let response = server.client().login("admin", ADMIN_PASSWORD, None).await;
-    let cookie = response
-        .headers()
-        .get(SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = response.headers().get(SET_COOKIE).unwrap().to_str().unwrap().to_owned();
     let pair = cookie.split(';').next().unwrap().to_owned();
     let plain = reqwest::Client::new();
     let url = |path: &str| format!("{}{path}", server.base_url());
-    let me = plain
-        .get(url("/api/me"))
-        .header("cookie", &pair)
-        .send()
-        .await
-        .unwrap();
+    let me = plain.get(url("/api/me")).header("cookie", &pair).send().await.unwrap();
     assert_eq!(me.status(), StatusCode::OK);
 
-    let response = plain
-        .post(url("/api/auth/logout"))
-        .header("cookie", &pair)
-        .send()
-        .await
-        .unwrap();
+    let response =
+        plain.post(url("/api/auth/logout")).header("cookie", &pair).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let cleared = response
-        .headers()
-        .get(SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap();
+    let cleared = response.headers().get(SET_COOKIE).unwrap().to_str().unwrap();
     assert!(cleared.contains("Max-Age=0"));
-    let me = plain
-        .get(url("/api/me"))
-        .header("cookie", &pair)
-        .send()
-        .await
-        .unwrap();
+    let me = plain.get(url("/api/me")).header("cookie", &pair).send().await.unwrap();
     expect_error(me, ErrorCode::Unauthenticated).await;
 
     // The other session of the same user is untouched.
@@ -227,9 +164,7 @@ async fn sessions_are_listed_and_revocable_by_the_user_and_by_admins() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
     let created = create_user(&admin, "lena.koch", "teacher").await;
-    let laptop = server
-        .login_first_time("lena.koch", &created.initial_password)
-        .await;
+    let laptop = server.login_first_time("lena.koch", &created.initial_password).await;
     let phone = server.login("lena.koch", USER_PASSWORD).await;
 
     let sessions: Vec<Session> = laptop.get_ok("/api/me/sessions").await;
@@ -238,20 +173,15 @@ async fn sessions_are_listed_and_revocable_by_the_user_and_by_admins() {
     let phone_session = sessions.iter().find(|s| !s.current).unwrap();
 
     // The user ends the phone session from the laptop.
-    let response = laptop
-        .delete(&format!("/api/me/sessions/{}", phone_session.id))
-        .await;
+    let response = laptop.delete(&format!("/api/me/sessions/{}", phone_session.id)).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     expect_error(phone.get("/api/me").await, ErrorCode::Unauthenticated).await;
 
     // The admin sees the remaining session and ends all of them.
-    let listed: Vec<Session> = admin
-        .get_ok(&format!("/api/users/{}/sessions", created.user.id))
-        .await;
+    let listed: Vec<Session> =
+        admin.get_ok(&format!("/api/users/{}/sessions", created.user.id)).await;
     assert_eq!(listed.len(), 1);
-    let response = admin
-        .delete(&format!("/api/users/{}/sessions", created.user.id))
-        .await;
+    let response = admin.delete(&format!("/api/users/{}/sessions", created.user.id)).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     expect_error(laptop.get("/api/me").await, ErrorCode::Unauthenticated).await;
     server.stop().await;
@@ -280,21 +210,12 @@ async fn throttling_blocks_an_account_after_five_failures_even_with_the_right_pa
     let server = TestServer::start().await;
     let client = server.client();
     for _ in 0..5 {
-        expect_error(
-            client.login("admin", "falsch", None).await,
-            ErrorCode::InvalidCredentials,
-        )
-        .await;
+        expect_error(client.login("admin", "falsch", None).await, ErrorCode::InvalidCredentials)
+            .await;
     }
     let response = client.login("admin", ADMIN_PASSWORD, None).await;
-    let retry_after: u64 = response
-        .headers()
-        .get(RETRY_AFTER)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry_after: u64 =
+        response.headers().get(RETRY_AFTER).unwrap().to_str().unwrap().parse().unwrap();
     assert!(retry_after > 0 && retry_after <= 15 * 60, "{retry_after}");
     expect_error(response, ErrorCode::LoginThrottled).await;
     server.stop().await;
@@ -311,11 +232,8 @@ async fn throttling_blocks_an_address_guessing_many_accounts() {
         )
         .await;
     }
-    expect_error(
-        client.login("admin", ADMIN_PASSWORD, None).await,
-        ErrorCode::LoginThrottled,
-    )
-    .await;
+    expect_error(client.login("admin", ADMIN_PASSWORD, None).await, ErrorCode::LoginThrottled)
+        .await;
     server.stop().await;
 }
 
@@ -338,10 +256,7 @@ async fn changing_the_password_keeps_this_session_and_ends_the_others() {
         )
         .await;
     assert_eq!(
-        expect_error(weak, ErrorCode::ValidationFailed)
-            .await
-            .field
-            .as_deref(),
+        expect_error(weak, ErrorCode::ValidationFailed).await.field.as_deref(),
         Some("new_password")
     );
     let wrong = tab
@@ -367,19 +282,12 @@ async fn changing_the_password_keeps_this_session_and_ends_the_others() {
     assert!(!me.user.must_change_password);
     expect_error(other.get("/api/me").await, ErrorCode::Unauthenticated).await;
     expect_error(
-        server
-            .client()
-            .login("tom.berg", &created.initial_password, None)
-            .await,
+        server.client().login("tom.berg", &created.initial_password, None).await,
         ErrorCode::InvalidCredentials,
     )
     .await;
     assert_eq!(
-        server
-            .client()
-            .login("tom.berg", "Sommerferien-2027", None)
-            .await
-            .status(),
+        server.client().login("tom.berg", "Sommerferien-2027", None).await.status(),
         StatusCode::OK
     );
     server.stop().await;
@@ -429,22 +337,10 @@ async fn websocket_tickets_are_short_lived_and_single_use() {
     assert!(ticket.expires_in_seconds <= 60);
     let now = SystemClock.now_ms();
     let hash = hash_token(&ticket.ticket);
-    let session = server
-        .store
-        .consume_ticket(&hash, now)
-        .await
-        .unwrap()
-        .expect("ticket valid once");
+    let session =
+        server.store.consume_ticket(&hash, now).await.unwrap().expect("ticket valid once");
     assert_eq!(session.user.login, "admin");
-    assert!(
-        server
-            .store
-            .consume_ticket(&hash, now)
-            .await
-            .unwrap()
-            .is_none(),
-        "second use fails"
-    );
+    assert!(server.store.consume_ticket(&hash, now).await.unwrap().is_none(), "second use fails");
 
     let late: WsTicket = admin.post_ok("/api/auth/ws-ticket", &json!({})).await;
     let after_expiry = now + 61_000;
@@ -457,14 +353,7 @@ async fn websocket_tickets_are_short_lived_and_single_use() {
             .is_none()
     );
     expect_error(
-        server
-            .client()
-            .send(
-                reqwest::Method::POST,
-                "/api/auth/ws-ticket",
-                Some(&json!({})),
-            )
-            .await,
+        server.client().send(reqwest::Method::POST, "/api/auth/ws-ticket", Some(&json!({}))).await,
         ErrorCode::Unauthenticated,
     )
     .await;
@@ -476,18 +365,11 @@ async fn a_login_name_in_two_schools_needs_the_school() {
     let server = TestServer::start().await;
     let (other, _) = server.add_school("Realschule Am Park").await;
     let client = server.client();
-    expect_error(
-        client.login("admin", ADMIN_PASSWORD, None).await,
-        ErrorCode::SchoolRequired,
-    )
-    .await;
-    let me: Me = json_ok(
-        client
-            .login("admin", ADMIN_PASSWORD, Some(&other.slug))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    expect_error(client.login("admin", ADMIN_PASSWORD, None).await, ErrorCode::SchoolRequired)
+        .await;
+    let me: Me =
+        json_ok(client.login("admin", ADMIN_PASSWORD, Some(&other.slug)).await, StatusCode::OK)
+            .await;
     assert_eq!(me.school.id, other.id);
     assert_eq!(me.user.status, UserStatus::Active);
     server.stop().await;

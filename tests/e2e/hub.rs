@@ -19,16 +19,9 @@ use crate::auth::create_user;
 /// admin, the class topic and logged-in clients with their user IDs.
 async fn class_with(server: &TestServer, names: &[&str]) -> (Client, Topic, Vec<(Client, UserId)>) {
     let admin = server.admin().await;
-    admin
-        .put_status(
-            "/api/modules/messenger",
-            &json!({ "enabled": true }),
-            StatusCode::OK,
-        )
-        .await;
-    let class: Group = admin
-        .post_ok("/api/groups", &json!({ "name": "5a", "kind": "class" }))
-        .await;
+    admin.put_status("/api/modules/messenger", &json!({ "enabled": true }), StatusCode::OK).await;
+    let class: Group =
+        admin.post_ok("/api/groups", &json!({ "name": "5a", "kind": "class" })).await;
     let mut members = Vec::new();
     for name in names {
         let created = create_user(&admin, name, "pupil").await;
@@ -39,9 +32,7 @@ async fn class_with(server: &TestServer, names: &[&str]) -> (Client, Topic, Vec<
                 StatusCode::NO_CONTENT,
             )
             .await;
-        let client = server
-            .login_first_time(name, &created.initial_password)
-            .await;
+        let client = server.login_first_time(name, &created.initial_password).await;
         members.push((client, created.user.id));
     }
     (admin, Topic::Group(class.id), members)
@@ -49,11 +40,7 @@ async fn class_with(server: &TestServer, names: &[&str]) -> (Client, Topic, Vec<
 
 async fn hello(hub: &mut HubClient) -> UserId {
     match hub.frame().await {
-        ServerFrame::Hello {
-            protocol: 1,
-            user_id,
-            ..
-        } => user_id,
+        ServerFrame::Hello { protocol: 1, user_id, .. } => user_id,
         other => panic!("expected hello, got {other:?}"),
     }
 }
@@ -68,47 +55,27 @@ async fn class_members_receive_each_others_messages_and_see_who_is_online() {
     assert_eq!(hello(&mut anna).await, anna_id);
     hello(&mut ben).await;
 
-    let ServerFrame::Subscribed {
-        seq: 0,
-        online: Some(online),
-        ..
-    } = anna.subscribe(&topic, None).await
+    let ServerFrame::Subscribed { seq: 0, online: Some(online), .. } =
+        anna.subscribe(&topic, None).await
     else {
         panic!()
     };
     assert_eq!(online, [anna_id]);
-    let ServerFrame::Subscribed {
-        online: Some(online),
-        ..
-    } = ben.subscribe(&topic, None).await
+    let ServerFrame::Subscribed { online: Some(online), .. } = ben.subscribe(&topic, None).await
     else {
         panic!()
     };
     assert_eq!(online.len(), 2);
     assert_eq!(
         anna.frame().await,
-        ServerFrame::Presence {
-            topic: topic.clone(),
-            joined: vec![ben_id],
-            left: vec![]
-        }
+        ServerFrame::Presence { topic: topic.clone(), joined: vec![ben_id], left: vec![] }
     );
 
-    let id = anna
-        .publish(&topic, json!({ "text": "Hat jemand die Hausaufgaben?" }))
-        .await;
-    let ServerFrame::Message {
-        seq: 1, from, body, ..
-    } = ben.frame().await
-    else {
-        panic!()
-    };
+    let id = anna.publish(&topic, json!({ "text": "Hat jemand die Hausaufgaben?" })).await;
+    let ServerFrame::Message { seq: 1, from, body, .. } = ben.frame().await else { panic!() };
     assert_eq!(from, anna_id);
     assert_eq!(body["text"], "Hat jemand die Hausaufgaben?");
-    assert!(matches!(
-        anna.frame().await,
-        ServerFrame::Message { seq: 1, .. }
-    ));
+    assert!(matches!(anna.frame().await, ServerFrame::Message { seq: 1, .. }));
     assert_eq!(anna.frame().await, ServerFrame::Ack { id, seq: Some(1) });
 
     // Ben's second tab is no new presence; closing both tabs is one "left".
@@ -119,11 +86,7 @@ async fn class_members_receive_each_others_messages_and_see_who_is_online() {
     ben.close().await;
     assert_eq!(
         anna.frame().await,
-        ServerFrame::Presence {
-            topic: topic.clone(),
-            joined: vec![],
-            left: vec![ben_id]
-        }
+        ServerFrame::Presence { topic: topic.clone(), joined: vec![], left: vec![ben_id] }
     );
     server.stop().await;
 }
@@ -133,17 +96,12 @@ async fn non_members_are_refused_and_removed_members_are_cut_off_at_once() {
     let server = TestServer::start().await;
     let (admin, topic, members) = class_with(&server, &["anna.a", "ben.b"]).await;
     let outsider = create_user(&admin, "olaf.o", "pupil").await;
-    let olaf_client = server
-        .login_first_time("olaf.o", &outsider.initial_password)
-        .await;
+    let olaf_client = server.login_first_time("olaf.o", &outsider.initial_password).await;
     let mut olaf = HubClient::connect(&olaf_client).await;
     hello(&mut olaf).await;
     assert!(matches!(
         olaf.subscribe(&topic, None).await,
-        ServerFrame::Error {
-            code: HubErrorCode::Forbidden,
-            ..
-        }
+        ServerFrame::Error { code: HubErrorCode::Forbidden, .. }
     ));
     let id = olaf.publish(&topic, json!({ "text": "Spam" })).await;
     assert!(
@@ -152,10 +110,7 @@ async fn non_members_are_refused_and_removed_members_are_cut_off_at_once() {
     let someone_else = Topic::User(members[0].1);
     assert!(matches!(
         olaf.subscribe(&someone_else, None).await,
-        ServerFrame::Error {
-            code: HubErrorCode::Forbidden,
-            ..
-        }
+        ServerFrame::Error { code: HubErrorCode::Forbidden, .. }
     ));
 
     let mut anna = HubClient::connect(&members[0].0).await;
@@ -166,44 +121,26 @@ async fn non_members_are_refused_and_removed_members_are_cut_off_at_once() {
     ben.subscribe(&topic, None).await;
     anna.frame().await; // presence: ben joined
 
-    let Topic::Group(group) = &topic else {
-        unreachable!()
-    };
-    let response = admin
-        .delete(&format!("/api/groups/{group}/members/{}", members[1].1))
-        .await;
+    let Topic::Group(group) = &topic else { unreachable!() };
+    let response = admin.delete(&format!("/api/groups/{group}/members/{}", members[1].1)).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(
         ben.frame().await,
-        ServerFrame::Unsubscribed {
-            topic: topic.clone(),
-            reason: "membership_removed".into()
-        }
+        ServerFrame::Unsubscribed { topic: topic.clone(), reason: "membership_removed".into() }
     );
     assert_eq!(
         anna.frame().await,
-        ServerFrame::Presence {
-            topic: topic.clone(),
-            joined: vec![],
-            left: vec![members[1].1]
-        }
+        ServerFrame::Presence { topic: topic.clone(), joined: vec![], left: vec![members[1].1] }
     );
-    anna.publish(&topic, json!({ "text": "nur noch für die Klasse" }))
-        .await;
-    assert!(
-        ben.silent_for(Duration::from_millis(300)).await,
-        "Ben gets nothing after removal"
-    );
+    anna.publish(&topic, json!({ "text": "nur noch für die Klasse" })).await;
+    assert!(ben.silent_for(Duration::from_millis(300)).await, "Ben gets nothing after removal");
     let id = ben.publish(&topic, json!({})).await;
     assert!(
         matches!(ben.frame().await, ServerFrame::Error { id: got, code: HubErrorCode::NotSubscribed, .. } if got == id)
     );
     assert!(matches!(
         ben.subscribe(&topic, None).await,
-        ServerFrame::Error {
-            code: HubErrorCode::Forbidden,
-            ..
-        }
+        ServerFrame::Error { code: HubErrorCode::Forbidden, .. }
     ));
     server.stop().await;
 }
@@ -216,11 +153,7 @@ async fn logout_and_revocation_close_open_sockets() {
     hello(&mut anna).await;
     anna.subscribe(&topic, None).await;
     assert_eq!(
-        members[0]
-            .0
-            .send::<()>(reqwest::Method::POST, "/api/auth/logout", None)
-            .await
-            .status(),
+        members[0].0.send::<()>(reqwest::Method::POST, "/api/auth/logout", None).await.status(),
         StatusCode::NO_CONTENT
     );
     assert_eq!(anna.closed().await, close_code::UNAUTHENTICATED);
@@ -245,21 +178,13 @@ async fn upgrades_are_refused_for_bad_sessions_origins_restricted_accounts_and_l
     // Messenger still off: the school has no hub module.
     let mut hub = HubClient::connect(&admin).await;
     assert_eq!(hub.closed().await, close_code::MODULE_DISABLED);
-    admin
-        .put_status(
-            "/api/modules/messenger",
-            &json!({ "enabled": true }),
-            StatusCode::OK,
-        )
-        .await;
+    admin.put_status("/api/modules/messenger", &json!({ "enabled": true }), StatusCode::OK).await;
 
     // A restricted pupil (no consent) logs in but the hub refuses her.
     let pupil: schulhof_proto::CreatedUser = admin
         .post_ok("/api/users", &json!({ "login": "rita.r", "display_name": "Rita R", "role": "pupil", "birth_date": "2014-01-01" }))
         .await;
-    let rita = server
-        .login_first_time("rita.r", &pupil.initial_password)
-        .await;
+    let rita = server.login_first_time("rita.r", &pupil.initial_password).await;
     let mut hub = HubClient::connect(&rita).await;
     assert_eq!(hub.closed().await, close_code::ACCOUNT_RESTRICTED);
     // After the consent is recorded she gets in, without a new account or import.
@@ -273,44 +198,22 @@ async fn upgrades_are_refused_for_bad_sessions_origins_restricted_accounts_and_l
     assert!(matches!(hub.frame().await, ServerFrame::Hello { .. }));
 
     // No session, a used ticket, a foreign Origin: refused before the upgrade.
-    assert_eq!(
-        HubClient::connect_with_ticket(&admin, "erfunden")
-            .await
-            .err(),
-        Some(401)
-    );
+    assert_eq!(HubClient::connect_with_ticket(&admin, "erfunden").await.err(), Some(401));
     let ticket: schulhof_proto::WsTicket = admin.post_ok("/api/auth/ws-ticket", &json!({})).await;
-    assert!(
-        HubClient::connect_with_ticket(&admin, &ticket.ticket)
-            .await
-            .is_ok()
-    );
-    assert_eq!(
-        HubClient::connect_with_ticket(&admin, &ticket.ticket)
-            .await
-            .err(),
-        Some(401)
-    );
+    assert!(HubClient::connect_with_ticket(&admin, &ticket.ticket).await.is_ok());
+    assert_eq!(HubClient::connect_with_ticket(&admin, &ticket.ticket).await.err(), Some(401));
     let ticket: schulhof_proto::WsTicket = admin.post_ok("/api/auth/ws-ticket", &json!({})).await;
     let url = format!("ws://{}/ws?ticket={}", server.addr, ticket.ticket);
     let mut request =
         tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)
             .unwrap();
-    request
-        .headers_mut()
-        .insert("origin", "http://evil.example".parse().unwrap());
+    request.headers_mut().insert("origin", "http://evil.example".parse().unwrap());
     assert_eq!(HubClient::connect_request(request).await.err(), Some(403));
 
     // Switching the module off closes open sockets of the school.
     let mut admin_hub = HubClient::connect(&admin).await;
     hello(&mut admin_hub).await;
-    admin
-        .put_status(
-            "/api/modules/messenger",
-            &json!({ "enabled": false }),
-            StatusCode::OK,
-        )
-        .await;
+    admin.put_status("/api/modules/messenger", &json!({ "enabled": false }), StatusCode::OK).await;
     assert_eq!(admin_hub.closed().await, close_code::MODULE_DISABLED);
     server.stop().await;
 }
@@ -327,9 +230,7 @@ async fn a_reconnecting_client_resumes_where_it_left_off() {
     ben.subscribe(&topic, None).await;
     anna.frame().await; // ben joined
     anna.publish(&topic, json!({ "n": 1 })).await;
-    let ServerFrame::Message { seq: last_seen, .. } = ben.frame().await else {
-        panic!()
-    };
+    let ServerFrame::Message { seq: last_seen, .. } = ben.frame().await else { panic!() };
     ben.close().await;
     for n in 2..=4 {
         anna.publish(&topic, json!({ "n": n })).await;
@@ -341,9 +242,7 @@ async fn a_reconnecting_client_resumes_where_it_left_off() {
         ServerFrame::Subscribed { seq: 4, .. }
     ));
     for n in 2..=4 {
-        let ServerFrame::Message { body, seq, .. } = ben.frame().await else {
-            panic!()
-        };
+        let ServerFrame::Message { body, seq, .. } = ben.frame().await else { panic!() };
         assert_eq!((body["n"].as_u64(), seq), (Some(n), n));
     }
     server.stop().await;
@@ -387,8 +286,7 @@ async fn a_paused_reader_is_closed_with_its_code_while_the_others_get_everything
         seqs
     });
     for n in 0..total {
-        anna.publish(&topic, json!({ "n": n, "fill": filler }))
-            .await;
+        anna.publish(&topic, json!({ "n": n, "fill": filler })).await;
         // Anna reads her own echo and ack, so she is not the slow one.
         loop {
             if let ServerFrame::Ack { .. } = anna.frame().await {
@@ -397,11 +295,7 @@ async fn a_paused_reader_is_closed_with_its_code_while_the_others_get_everything
         }
     }
     let seqs = reader.await.unwrap();
-    assert_eq!(
-        seqs,
-        (1..=total).collect::<Vec<_>>(),
-        "Cem got every message, in order"
-    );
+    assert_eq!(seqs, (1..=total).collect::<Vec<_>>(), "Cem got every message, in order");
     // He reads what was already in flight, then the close frame.
     assert_eq!(
         ben.closed().await,
@@ -413,13 +307,7 @@ async fn a_paused_reader_is_closed_with_its_code_while_the_others_get_everything
     let mut ben = HubClient::connect(&members[1].0).await;
     hello(&mut ben).await;
     ben.subscribe(&topic, Some(1)).await;
-    assert_eq!(
-        ben.frame().await,
-        ServerFrame::Resync {
-            topic: topic.clone(),
-            seq: total
-        }
-    );
+    assert_eq!(ben.frame().await, ServerFrame::Resync { topic: topic.clone(), seq: total });
     server.stop().await;
 }
 
@@ -429,20 +317,14 @@ async fn oversized_binary_and_garbage_frames_get_their_codes() {
     let (_, _, members) = class_with(&server, &["anna.a"]).await;
     let mut hub = HubClient::connect(&members[0].0).await;
     hello(&mut hub).await;
-    hub.send_raw(Message::Text("{\"type\":\"subscribe\",\"id\":5}".into()))
-        .await;
+    hub.send_raw(Message::Text("{\"type\":\"subscribe\",\"id\":5}".into())).await;
     assert!(matches!(
         hub.frame().await,
-        ServerFrame::Error {
-            id: 5,
-            code: HubErrorCode::BadFrame,
-            ..
-        }
+        ServerFrame::Error { id: 5, code: HubErrorCode::BadFrame, .. }
     ));
     hub.send(&ClientFrame::Ping { id: 6 }).await;
     assert_eq!(hub.frame().await, ServerFrame::Pong { id: 6 });
-    hub.send_raw(Message::Text("y".repeat(70 * 1024).into()))
-        .await;
+    hub.send_raw(Message::Text("y".repeat(70 * 1024).into())).await;
     assert_eq!(hub.closed().await, close_code::MESSAGE_TOO_BIG);
 
     let mut hub = HubClient::connect(&members[0].0).await;

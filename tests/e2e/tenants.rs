@@ -13,91 +13,40 @@ async fn an_admin_of_one_school_cannot_touch_another_school() {
     let admin_a = server.admin().await;
     let (school_b, _) = server.add_school("Grundschule Lindenweg").await;
     let admin_b = server.client();
-    let response = admin_b
-        .login("admin", ADMIN_PASSWORD, Some(&school_b.slug))
-        .await;
+    let response = admin_b.login("admin", ADMIN_PASSWORD, Some(&school_b.slug)).await;
     assert_eq!(response.status(), StatusCode::OK);
 
     let pupil_b = create_user(&admin_b, "emil.stein", "pupil").await;
     let parent_b = create_user(&admin_b, "eva.stein", "parent").await;
-    let group_b: Group = admin_b
-        .post_ok("/api/groups", &json!({ "name": "1a", "kind": "class" }))
-        .await;
+    let group_b: Group =
+        admin_b.post_ok("/api/groups", &json!({ "name": "1a", "kind": "class" })).await;
     let pupil_a = create_user(&admin_a, "emil.stein", "pupil").await;
-    let group_a: Group = admin_a
-        .post_ok("/api/groups", &json!({ "name": "1a", "kind": "class" }))
-        .await;
+    let group_a: Group =
+        admin_a.post_ok("/api/groups", &json!({ "name": "1a", "kind": "class" })).await;
 
     // Lists show only the own school.
     let users: Vec<User> = admin_a.get_ok("/api/users").await;
-    assert!(
-        users
-            .iter()
-            .all(|u| u.id != pupil_b.user.id && u.id != parent_b.user.id)
-    );
+    assert!(users.iter().all(|u| u.id != pupil_b.user.id && u.id != parent_b.user.id));
     let groups: Vec<Group> = admin_a.get_ok("/api/groups").await;
-    assert_eq!(
-        groups.iter().map(|g| g.id).collect::<Vec<_>>(),
-        [group_a.id]
-    );
+    assert_eq!(groups.iter().map(|g| g.id).collect::<Vec<_>>(), [group_a.id]);
 
     // Direct access by ID is "not found", for reading and for every change.
     let user = pupil_b.user.id;
     let group = group_b.id;
     let attempts: Vec<(Method, String, serde_json::Value)> = vec![
         (Method::GET, format!("/api/users/{user}"), json!(null)),
-        (
-            Method::PATCH,
-            format!("/api/users/{user}"),
-            json!({ "display_name": "Gehackt" }),
-        ),
-        (
-            Method::PUT,
-            format!("/api/users/{user}/status"),
-            json!({ "status": "inactive" }),
-        ),
-        (
-            Method::POST,
-            format!("/api/users/{user}/password-reset"),
-            json!({}),
-        ),
+        (Method::PATCH, format!("/api/users/{user}"), json!({ "display_name": "Gehackt" })),
+        (Method::PUT, format!("/api/users/{user}/status"), json!({ "status": "inactive" })),
+        (Method::POST, format!("/api/users/{user}/password-reset"), json!({})),
         (Method::DELETE, format!("/api/users/{user}"), json!(null)),
-        (
-            Method::GET,
-            format!("/api/users/{user}/sessions"),
-            json!(null),
-        ),
-        (
-            Method::DELETE,
-            format!("/api/users/{user}/sessions"),
-            json!(null),
-        ),
-        (
-            Method::GET,
-            format!("/api/users/{user}/groups"),
-            json!(null),
-        ),
-        (
-            Method::GET,
-            format!("/api/users/{}/children", parent_b.user.id),
-            json!(null),
-        ),
-        (
-            Method::PUT,
-            format!("/api/users/{}/children/{user}", parent_b.user.id),
-            json!({}),
-        ),
+        (Method::GET, format!("/api/users/{user}/sessions"), json!(null)),
+        (Method::DELETE, format!("/api/users/{user}/sessions"), json!(null)),
+        (Method::GET, format!("/api/users/{user}/groups"), json!(null)),
+        (Method::GET, format!("/api/users/{}/children", parent_b.user.id), json!(null)),
+        (Method::PUT, format!("/api/users/{}/children/{user}", parent_b.user.id), json!({})),
         (Method::GET, format!("/api/groups/{group}"), json!(null)),
-        (
-            Method::PATCH,
-            format!("/api/groups/{group}"),
-            json!({ "name": "Gehackt" }),
-        ),
-        (
-            Method::GET,
-            format!("/api/groups/{group}/members"),
-            json!(null),
-        ),
+        (Method::PATCH, format!("/api/groups/{group}"), json!({ "name": "Gehackt" })),
+        (Method::GET, format!("/api/groups/{group}/members"), json!(null)),
         (
             Method::PUT,
             format!("/api/groups/{group}/members/{}", pupil_a.user.id),

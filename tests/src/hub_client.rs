@@ -30,20 +30,13 @@ pub struct HubClient {
 impl HubClient {
     /// Opens the hub for a logged-in client (ticket flow).
     pub async fn connect(client: &Client) -> Self {
-        let ticket: WsTicket = client
-            .post_ok("/api/auth/ws-ticket", &serde_json::json!({}))
-            .await;
-        Self::connect_with_ticket(client, &ticket.ticket)
-            .await
-            .expect("upgrade accepted")
+        let ticket: WsTicket = client.post_ok("/api/auth/ws-ticket", &serde_json::json!({})).await;
+        Self::connect_with_ticket(client, &ticket.ticket).await.expect("upgrade accepted")
     }
 
     /// Opens `/ws?ticket=…`; the HTTP status on refusal.
     pub async fn connect_with_ticket(client: &Client, ticket: &str) -> Result<Self, u16> {
-        let url = format!(
-            "{}/ws?ticket={ticket}",
-            client.base.replacen("http://", "ws://", 1)
-        );
+        let url = format!("{}/ws?ticket={ticket}", client.base.replacen("http://", "ws://", 1));
         match tokio_tungstenite::connect_async(url).await {
             Ok((ws, _)) => Ok(Self { ws, next_id: 1 }),
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
@@ -83,9 +76,8 @@ impl HubClient {
     /// The next protocol frame, or how the connection ended.
     pub async fn next(&mut self) -> Result<ServerFrame, Ended> {
         loop {
-            let message = tokio::time::timeout(WAIT, self.ws.next())
-                .await
-                .expect("a frame within 10 s");
+            let message =
+                tokio::time::timeout(WAIT, self.ws.next()).await.expect("a frame within 10 s");
             match message {
                 Some(Ok(Message::Text(text))) => return Ok(serde_json::from_str(&text).unwrap()),
                 Some(Ok(Message::Close(frame))) => {
@@ -99,9 +91,7 @@ impl HubClient {
 
     /// The next frame, which must be one.
     pub async fn frame(&mut self) -> ServerFrame {
-        self.next()
-            .await
-            .unwrap_or_else(|ended| panic!("expected a frame, connection {ended:?}"))
+        self.next().await.unwrap_or_else(|ended| panic!("expected a frame, connection {ended:?}"))
     }
 
     /// Waits for the close frame and returns its code.
@@ -118,23 +108,13 @@ impl HubClient {
     /// Reads `hello` and subscribes; returns the answer (`subscribed` or `error`).
     pub async fn subscribe(&mut self, topic: &Topic, since: Option<u64>) -> ServerFrame {
         let id = self.next_request_id();
-        self.send(&ClientFrame::Subscribe {
-            id,
-            topic: topic.clone(),
-            since,
-        })
-        .await;
+        self.send(&ClientFrame::Subscribe { id, topic: topic.clone(), since }).await;
         self.frame().await
     }
 
     pub async fn publish(&mut self, topic: &Topic, body: serde_json::Value) -> u64 {
         let id = self.next_request_id();
-        self.send(&ClientFrame::Publish {
-            id,
-            topic: topic.clone(),
-            body,
-        })
-        .await;
+        self.send(&ClientFrame::Publish { id, topic: topic.clone(), body }).await;
         id
     }
 

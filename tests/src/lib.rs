@@ -44,9 +44,8 @@ async fn fresh_database(data_dir: &std::path::Path) -> DatabaseConfig {
         Ok(admin_url) if !admin_url.is_empty() => {
             use sqlx::Connection;
             let name = format!("schulhof_t_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(&admin_url)
-                .await
-                .expect("connect to PostgreSQL");
+            let mut conn =
+                sqlx::PgConnection::connect(&admin_url).await.expect("connect to PostgreSQL");
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut conn)
                 .await
@@ -54,13 +53,9 @@ async fn fresh_database(data_dir: &std::path::Path) -> DatabaseConfig {
             conn.close().await.ok();
             let mut url = url::Url::parse(&admin_url).expect("SCHULHOF_TEST_DATABASE_URL is a URL");
             url.set_path(&name);
-            DatabaseConfig::Postgres {
-                url: url.to_string(),
-            }
+            DatabaseConfig::Postgres { url: url.to_string() }
         }
-        _ => DatabaseConfig::Sqlite {
-            path: data_dir.join("schulhof.db"),
-        },
+        _ => DatabaseConfig::Sqlite { path: data_dir.join("schulhof.db") },
     }
 }
 
@@ -77,11 +72,8 @@ impl TestServer {
         config.database = fresh_database(data_dir.path()).await;
         config.web_dir = data_dir.path().join("web");
         std::fs::create_dir_all(&config.web_dir).unwrap();
-        std::fs::write(
-            config.web_dir.join("index.html"),
-            "<!doctype html><title>schulhof</title>",
-        )
-        .unwrap();
+        std::fs::write(config.web_dir.join("index.html"), "<!doctype html><title>schulhof</title>")
+            .unwrap();
         adjust(&mut config);
 
         let store = Store::open(&config.database).await.expect("open store");
@@ -94,11 +86,7 @@ impl TestServer {
         }));
         let mut server = Self {
             addr,
-            school: School {
-                id: Default::default(),
-                name: String::new(),
-                slug: String::new(),
-            },
+            school: School { id: Default::default(), name: String::new(), slug: String::new() },
             admin_login: "admin".into(),
             store,
             web_dir,
@@ -143,14 +131,8 @@ impl TestServer {
 
     /// A client with an empty cookie jar.
     pub fn client(&self) -> Client {
-        let http = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .unwrap();
-        Client {
-            http,
-            base: self.base_url(),
-        }
+        let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        Client { http, base: self.base_url() }
     }
 
     /// A client logged in as the given user (in the default school).
@@ -186,10 +168,7 @@ impl TestServer {
             let _ = tx.send(());
         }
         if let Some(handle) = self.handle.take() {
-            handle
-                .await
-                .expect("server task")
-                .expect("server ended cleanly");
+            handle.await.expect("server task").expect("server ended cleanly");
         }
     }
 }
@@ -243,10 +222,7 @@ impl Client {
     pub async fn post_ok<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> T {
         let response = self.send(Method::POST, path, Some(body)).await;
         let status = response.status();
-        assert!(
-            status == StatusCode::OK || status == StatusCode::CREATED,
-            "POST {path}: {status}"
-        );
+        assert!(status == StatusCode::OK || status == StatusCode::CREATED, "POST {path}: {status}");
         response.json().await.expect("JSON body")
     }
 

@@ -18,10 +18,9 @@ use crate::state::SharedState;
 pub fn expected_origin(config: &Config, headers: &HeaderMap) -> Option<String> {
     match &config.public_url {
         Some(url) => Some(url.origin().ascii_serialization()),
-        None => headers
-            .get(HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(|host| format!("http://{host}")),
+        None => {
+            headers.get(HOST).and_then(|h| h.to_str().ok()).map(|host| format!("http://{host}"))
+        }
     }
 }
 
@@ -30,10 +29,7 @@ pub fn is_same_origin(config: &Config, headers: &HeaderMap) -> bool {
     match headers.get(ORIGIN) {
         Some(origin) => {
             let expected = expected_origin(config, headers);
-            origin
-                .to_str()
-                .ok()
-                .is_some_and(|o| Some(o) == expected.as_deref())
+            origin.to_str().ok().is_some_and(|o| Some(o) == expected.as_deref())
         }
         None => headers
             .get("sec-fetch-site")
@@ -48,10 +44,7 @@ pub async fn require_same_origin(
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let safe = matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && !is_same_origin(&state.config, request.headers()) {
         return Err(ApiError::new(ErrorCode::CsrfOriginMismatch));
     }
@@ -74,22 +67,10 @@ mod tests {
     #[test]
     fn origin_must_match_host_or_public_url() {
         let mut config = Config::for_data_dir(std::path::Path::new("/tmp"));
-        assert!(is_same_origin(
-            &config,
-            &headers(&[("host", "a:1"), ("origin", "http://a:1")])
-        ));
-        assert!(!is_same_origin(
-            &config,
-            &headers(&[("host", "a:1"), ("origin", "http://evil")])
-        ));
-        assert!(!is_same_origin(
-            &config,
-            &headers(&[("host", "a:1"), ("origin", "null")])
-        ));
-        assert!(
-            is_same_origin(&config, &headers(&[("host", "a:1")])),
-            "non-browser client"
-        );
+        assert!(is_same_origin(&config, &headers(&[("host", "a:1"), ("origin", "http://a:1")])));
+        assert!(!is_same_origin(&config, &headers(&[("host", "a:1"), ("origin", "http://evil")])));
+        assert!(!is_same_origin(&config, &headers(&[("host", "a:1"), ("origin", "null")])));
+        assert!(is_same_origin(&config, &headers(&[("host", "a:1")])), "non-browser client");
         assert!(!is_same_origin(
             &config,
             &headers(&[("host", "a:1"), ("sec-fetch-site", "cross-site")])
@@ -100,9 +81,6 @@ mod tests {
             &config,
             &headers(&[("host", "x"), ("origin", "https://schule.example")])
         ));
-        assert!(!is_same_origin(
-            &config,
-            &headers(&[("host", "x"), ("origin", "http://x")])
-        ));
+        assert!(!is_same_origin(&config, &headers(&[("host", "x"), ("origin", "http://x")])));
     }
 }

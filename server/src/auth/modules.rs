@@ -13,11 +13,7 @@ pub async fn require_module(
     session: &AuthenticatedSession,
     module: Module,
 ) -> Result<(), ApiError> {
-    if state
-        .store
-        .module_enabled(session.school.id, module)
-        .await?
-    {
+    if state.store.module_enabled(session.school.id, module).await? {
         Ok(())
     } else {
         Err(ApiError::new(ErrorCode::ModuleDisabled))

@@ -33,10 +33,8 @@ pub async fn hash_generated_passwords(
 ) -> Result<Vec<String>, PasswordError> {
     let params = Params::new(1024, 1, 1, None).map_err(|e| PasswordError::Hash(e.to_string()))?;
     let half = passwords.len().div_ceil(2);
-    let mut chunks: Vec<Vec<String>> = passwords
-        .chunks(half.max(1))
-        .map(<[String]>::to_vec)
-        .collect();
+    let mut chunks: Vec<Vec<String>> =
+        passwords.chunks(half.max(1)).map(<[String]>::to_vec).collect();
     let mut tasks = Vec::new();
     for chunk in chunks.drain(..) {
         let params = params.clone();
@@ -60,9 +58,7 @@ pub async fn hash_generated_passwords(
 pub async fn verify_password(password: String, hash: String) -> Result<bool, PasswordError> {
     Ok(tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
+            Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
         })
     })
     .await?)
@@ -76,20 +72,8 @@ mod tests {
     async fn hashes_with_argon2id_and_verifies() {
         let hash = hash_password("Schulhof-2026!".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(
-            verify_password("Schulhof-2026!".into(), hash.clone())
-                .await
-                .unwrap()
-        );
-        assert!(
-            !verify_password("schulhof-2026!".into(), hash)
-                .await
-                .unwrap()
-        );
-        assert!(
-            !verify_password("x".into(), "not a hash".into())
-                .await
-                .unwrap()
-        );
+        assert!(verify_password("Schulhof-2026!".into(), hash.clone()).await.unwrap());
+        assert!(!verify_password("schulhof-2026!".into(), hash).await.unwrap());
+        assert!(!verify_password("x".into(), "not a hash".into()).await.unwrap());
     }
 }

@@ -20,11 +20,7 @@ const TOUCH_INTERVAL_MS: i64 = 60 * 1000;
 
 /// The cookie's name: with `__Host-` over https (then it must be Secure, Path=/, no Domain).
 pub fn cookie_name(https: bool) -> &'static str {
-    if https {
-        "__Host-schulhof_session"
-    } else {
-        "schulhof_session"
-    }
+    if https { "__Host-schulhof_session" } else { "schulhof_session" }
 }
 
 /// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax, Path=/, Secure over https. No
@@ -80,10 +76,7 @@ async fn authenticate(
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
     if now - session.last_seen_at >= TOUCH_INTERVAL_MS {
-        state
-            .store
-            .touch_session(session.session_id, now, now + SESSION_IDLE_MS)
-            .await?;
+        state.store.touch_session(session.session_id, now, now + SESSION_IDLE_MS).await?;
     }
     Ok(session)
 }
@@ -145,10 +138,7 @@ mod tests {
     #[test]
     fn finds_the_session_cookie_among_others() {
         let mut headers = HeaderMap::new();
-        headers.insert(
-            COOKIE,
-            HeaderValue::from_static("a=1; schulhof_session=tok; b=2"),
-        );
+        headers.insert(COOKIE, HeaderValue::from_static("a=1; schulhof_session=tok; b=2"));
         assert_eq!(token_from_headers(&headers, false).as_deref(), Some("tok"));
         assert_eq!(token_from_headers(&headers, true), None);
     }
@@ -158,9 +148,6 @@ mod tests {
         let plain = session_cookie("t", false).unwrap();
         assert_eq!(plain, "schulhof_session=t; Path=/; HttpOnly; SameSite=Lax");
         let secure = session_cookie("t", true).unwrap();
-        assert_eq!(
-            secure,
-            "__Host-schulhof_session=t; Path=/; HttpOnly; SameSite=Lax; Secure"
-        );
+        assert_eq!(secure, "__Host-schulhof_session=t; Path=/; HttpOnly; SameSite=Lax; Secure");
     }
 }

@@ -24,14 +24,8 @@ impl Default for ThrottleRules {
     fn default() -> Self {
         let window_ms = 15 * 60 * 1000;
         Self {
-            per_account: Limit {
-                max_failures: 5,
-                window_ms,
-            },
-            per_ip: Limit {
-                max_failures: 20,
-                window_ms,
-            },
+            per_account: Limit { max_failures: 5, window_ms },
+            per_ip: Limit { max_failures: 20, window_ms },
         }
     }
 }
@@ -45,19 +39,13 @@ struct Window<K> {
 
 impl<K: Hash + Eq + Clone> Window<K> {
     fn new(limit: Limit) -> Self {
-        Self {
-            limit,
-            failures: HashMap::new(),
-        }
+        Self { limit, failures: HashMap::new() }
     }
 
     /// Milliseconds until `key` may try again, or `None` if it may now.
     fn blocked_for(&mut self, now_ms: i64, key: &K) -> Option<i64> {
         let times = self.failures.get_mut(key)?;
-        while times
-            .front()
-            .is_some_and(|t| *t + self.limit.window_ms <= now_ms)
-        {
+        while times.front().is_some_and(|t| *t + self.limit.window_ms <= now_ms) {
             times.pop_front();
         }
         if times.is_empty() {
@@ -83,8 +71,7 @@ impl<K: Hash + Eq + Clone> Window<K> {
     /// Drops keys whose failures all left the window, to bound memory.
     fn prune(&mut self, now_ms: i64) {
         let window = self.limit.window_ms;
-        self.failures
-            .retain(|_, times| times.back().is_some_and(|t| t + window > now_ms));
+        self.failures.retain(|_, times| times.back().is_some_and(|t| t + window > now_ms));
     }
 }
 
@@ -149,10 +136,7 @@ mod tests {
         }
         let wait = throttle.check(5 * MINUTE, "anna", IP).unwrap_err();
         assert_eq!(wait, 10 * MINUTE);
-        assert!(
-            throttle.check(5 * MINUTE, "ben", IP).is_ok(),
-            "other accounts are not blocked"
-        );
+        assert!(throttle.check(5 * MINUTE, "ben", IP).is_ok(), "other accounts are not blocked");
         assert!(
             throttle.check(15 * MINUTE, "anna", IP).is_ok(),
             "the oldest failure left the window"

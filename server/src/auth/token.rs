@@ -60,11 +60,7 @@ mod tests {
     fn initial_passwords_are_readable() {
         let password = new_initial_password().unwrap();
         assert_eq!(password.len(), 14);
-        assert!(
-            password
-                .chars()
-                .all(|c| c == '-' || READABLE.contains(&(c as u8)))
-        );
+        assert!(password.chars().all(|c| c == '-' || READABLE.contains(&(c as u8))));
         assert_eq!(password.matches('-').count(), 2);
     }
 }

@@ -23,10 +23,7 @@ pub async fn refusal(
         return Ok(Some((close_code::ACCOUNT_RESTRICTED, "account restricted")));
     }
     if session.user.must_change_password {
-        return Ok(Some((
-            close_code::ACCOUNT_RESTRICTED,
-            "password change required",
-        )));
+        return Ok(Some((close_code::ACCOUNT_RESTRICTED, "password change required")));
     }
     if !any_hub_module(state, session.school.id).await? {
         return Ok(Some((close_code::MODULE_DISABLED, "module disabled")));
@@ -36,9 +33,7 @@ pub async fn refusal(
 
 async fn any_hub_module(state: &SharedState, school: SchoolId) -> Result<bool, StoreError> {
     let switches = state.store.module_switches(school).await?;
-    Ok(switches
-        .iter()
-        .any(|s| s.enabled && HUB_MODULES.contains(&s.module)))
+    Ok(switches.iter().any(|s| s.enabled && HUB_MODULES.contains(&s.module)))
 }
 
 /// May this session subscribe to (and so publish on) `topic`?
@@ -89,9 +84,7 @@ pub async fn recheck_user(state: &SharedState, user: UserId) {
         let session = match state.store.session_by_id(session_id, now).await {
             Ok(Some(session)) => session,
             Ok(None) => {
-                state
-                    .hub
-                    .close(conn, close_code::UNAUTHENTICATED, "session ended", now);
+                state.hub.close(conn, close_code::UNAUTHENTICATED, "session ended", now);
                 continue;
             }
             Err(error) => {

@@ -55,11 +55,7 @@ pub enum Output<F> {
     /// Queue this encoded frame on the connection.
     Send { conn: ConnId, frame: F },
     /// Close the connection with a WebSocket close code.
-    Close {
-        conn: ConnId,
-        code: u16,
-        reason: &'static str,
-    },
+    Close { conn: ConnId, code: u16, reason: &'static str },
 }
 
 /// Why a connection was not admitted.
@@ -189,10 +185,7 @@ impl<F: Clone + From<String>> HubCore<F> {
             return;
         }
         connection.topics.insert(topic.clone());
-        let state = self
-            .topics
-            .entry(topic.clone())
-            .or_insert_with(|| TopicState::new(now_ms));
+        let state = self.topics.entry(topic.clone()).or_insert_with(|| TopicState::new(now_ms));
         state.subscribers.insert(conn);
         state.last_activity_ms = now_ms;
         let mut newly_online = false;
@@ -206,16 +199,9 @@ impl<F: Clone + From<String>> HubCore<F> {
             users.sort();
             users
         });
-        let subscribed = ServerFrame::Subscribed {
-            id: request,
-            topic: topic.clone(),
-            seq: state.seq,
-            online,
-        };
-        out.push(Output::Send {
-            conn,
-            frame: encode(&subscribed),
-        });
+        let subscribed =
+            ServerFrame::Subscribed { id: request, topic: topic.clone(), seq: state.seq, online };
+        out.push(Output::Send { conn, frame: encode(&subscribed) });
         if let Some(since) = since.filter(|_| topic.is_persistent()) {
             let oldest = state.history.front().map_or(state.seq + 1, |(seq, _)| *seq);
             // A replay must fit the connection's queue with room to spare; more than that is
@@ -223,35 +209,19 @@ impl<F: Clone + From<String>> HubCore<F> {
             let max_replay = u64::try_from(self.limits.outgoing_queue / 2).unwrap_or(u64::MAX);
             let missed = state.seq.saturating_sub(since);
             if since > state.seq || since + 1 < oldest || missed > max_replay {
-                let resync = ServerFrame::Resync {
-                    topic: topic.clone(),
-                    seq: state.seq,
-                };
-                out.push(Output::Send {
-                    conn,
-                    frame: encode(&resync),
-                });
+                let resync = ServerFrame::Resync { topic: topic.clone(), seq: state.seq };
+                out.push(Output::Send { conn, frame: encode(&resync) });
             } else {
                 for (_, frame) in state.history.iter().filter(|(seq, _)| *seq > since) {
-                    out.push(Output::Send {
-                        conn,
-                        frame: frame.clone(),
-                    });
+                    out.push(Output::Send { conn, frame: frame.clone() });
                 }
             }
         }
         if newly_online {
-            let presence = ServerFrame::Presence {
-                topic,
-                joined: vec![user],
-                left: Vec::new(),
-            };
+            let presence = ServerFrame::Presence { topic, joined: vec![user], left: Vec::new() };
             let frame: F = encode(&presence);
             for other in state.subscribers.iter().filter(|c| **c != conn) {
-                out.push(Output::Send {
-                    conn: *other,
-                    frame: frame.clone(),
-                });
+                out.push(Output::Send { conn: *other, frame: frame.clone() });
             }
         }
     }
@@ -274,10 +244,7 @@ impl<F: Clone + From<String>> HubCore<F> {
         }
         out.push(Output::Send {
             conn,
-            frame: encode(&ServerFrame::Ack {
-                id: request,
-                seq: None,
-            }),
+            frame: encode(&ServerFrame::Ack { id: request, seq: None }),
         });
     }
 
@@ -290,26 +257,15 @@ impl<F: Clone + From<String>> HubCore<F> {
         now_ms: i64,
         out: &mut Vec<Output<F>>,
     ) {
-        let conns: Vec<ConnId> = self
-            .by_user
-            .get(&user)
-            .map(|c| c.iter().copied().collect())
-            .unwrap_or_default();
+        let conns: Vec<ConnId> =
+            self.by_user.get(&user).map(|c| c.iter().copied().collect()).unwrap_or_default();
         for conn in conns {
-            let removed = self
-                .connections
-                .get_mut(&conn)
-                .is_some_and(|c| c.topics.remove(topic));
+            let removed = self.connections.get_mut(&conn).is_some_and(|c| c.topics.remove(topic));
             if removed {
                 self.leave_topic(conn, user, topic, now_ms, out);
-                let frame = ServerFrame::Unsubscribed {
-                    topic: topic.clone(),
-                    reason: reason.to_owned(),
-                };
-                out.push(Output::Send {
-                    conn,
-                    frame: encode(&frame),
-                });
+                let frame =
+                    ServerFrame::Unsubscribed { topic: topic.clone(), reason: reason.to_owned() };
+                out.push(Output::Send { conn, frame: encode(&frame) });
             }
         }
     }
@@ -353,14 +309,8 @@ impl<F: Clone + From<String>> HubCore<F> {
         connection.refused_in_a_row = 0;
         let from = connection.user;
         let seq = self.broadcast(topic, from, body, now_ms, out);
-        let ack = ServerFrame::Ack {
-            id: request,
-            seq: (seq > 0).then_some(seq),
-        };
-        out.push(Output::Send {
-            conn,
-            frame: encode(&ack),
-        });
+        let ack = ServerFrame::Ack { id: request, seq: (seq > 0).then_some(seq) };
+        out.push(Output::Send { conn, frame: encode(&ack) });
     }
 
     /// The server publishes (system messages, notifications on `user:` topics). Returns the
@@ -374,10 +324,7 @@ impl<F: Clone + From<String>> HubCore<F> {
         out: &mut Vec<Output<F>>,
     ) -> u64 {
         let history_limit = self.limits.history_per_topic;
-        let state = self
-            .topics
-            .entry(topic.clone())
-            .or_insert_with(|| TopicState::new(now_ms));
+        let state = self.topics.entry(topic.clone()).or_insert_with(|| TopicState::new(now_ms));
         state.last_activity_ms = now_ms;
         let seq = if topic.is_persistent() {
             state.seq += 1;
@@ -386,18 +333,9 @@ impl<F: Clone + From<String>> HubCore<F> {
             0
         };
         let persistent = topic.is_persistent();
-        let frame: F = encode(&ServerFrame::Message {
-            topic,
-            seq,
-            from,
-            at: now_ms,
-            body,
-        });
+        let frame: F = encode(&ServerFrame::Message { topic, seq, from, at: now_ms, body });
         for subscriber in &state.subscribers {
-            out.push(Output::Send {
-                conn: *subscriber,
-                frame: frame.clone(),
-            });
+            out.push(Output::Send { conn: *subscriber, frame: frame.clone() });
         }
         if persistent {
             state.history.push_back((seq, frame));
@@ -418,11 +356,7 @@ impl<F: Clone + From<String>> HubCore<F> {
     ) {
         for (conn, connection) in &self.connections {
             if connection.session == session {
-                out.push(Output::Close {
-                    conn: *conn,
-                    code,
-                    reason,
-                });
+                out.push(Output::Close { conn: *conn, code, reason });
             }
         }
     }
@@ -443,11 +377,8 @@ impl<F: Clone + From<String>> HubCore<F> {
 
     /// Users online on a presence topic.
     pub fn online(&self, topic: &Topic) -> Vec<UserId> {
-        let mut users: Vec<UserId> = self
-            .topics
-            .get(topic)
-            .map(|t| t.online.keys().copied().collect())
-            .unwrap_or_default();
+        let mut users: Vec<UserId> =
+            self.topics.get(topic).map(|t| t.online.keys().copied().collect()).unwrap_or_default();
         users.sort();
         users
     }
@@ -465,8 +396,7 @@ impl<F: Clone + From<String>> HubCore<F> {
     pub fn sweep(&mut self, now_ms: i64) -> usize {
         let idle = self.limits.idle_topic_ms;
         let before = self.topics.len();
-        self.topics
-            .retain(|_, t| !t.subscribers.is_empty() || now_ms - t.last_activity_ms < idle);
+        self.topics.retain(|_, t| !t.subscribers.is_empty() || now_ms - t.last_activity_ms < idle);
         before - self.topics.len()
     }
 
@@ -504,10 +434,7 @@ impl<F: Clone + From<String>> HubCore<F> {
                 left: vec![user],
             });
             for subscriber in &state.subscribers {
-                out.push(Output::Send {
-                    conn: *subscriber,
-                    frame: frame.clone(),
-                });
+                out.push(Output::Send { conn: *subscriber, frame: frame.clone() });
             }
         }
     }
@@ -521,37 +448,31 @@ fn error<F: From<String>>(conn: ConnId, request: u64, code: HubErrorCode) -> Out
         message: message.into(),
         message_de: message_de.into(),
     };
-    Output::Send {
-        conn,
-        frame: encode(&frame),
-    }
+    Output::Send { conn, frame: encode(&frame) }
 }
 
 /// English and German text of a hub error.
 pub fn error_text(code: HubErrorCode) -> (&'static str, &'static str) {
     match code {
         HubErrorCode::BadFrame => ("The frame is not valid.", "Die Nachricht ist ungültig."),
-        HubErrorCode::Forbidden => (
-            "You may not use this topic.",
-            "Dieses Thema darfst du nicht nutzen.",
-        ),
+        HubErrorCode::Forbidden => {
+            ("You may not use this topic.", "Dieses Thema darfst du nicht nutzen.")
+        }
         HubErrorCode::ModuleDisabled => (
             "This module is not switched on at your school.",
             "Dieses Modul ist an deiner Schule nicht freigeschaltet.",
         ),
-        HubErrorCode::NotSubscribed => (
-            "Subscribe to the topic first.",
-            "Bitte zuerst das Thema abonnieren.",
-        ),
+        HubErrorCode::NotSubscribed => {
+            ("Subscribe to the topic first.", "Bitte zuerst das Thema abonnieren.")
+        }
         HubErrorCode::TooManySubscriptions => ("Too many subscriptions.", "Zu viele Abonnements."),
         HubErrorCode::RateLimited => (
             "Too many messages; this one was not sent.",
             "Zu viele Nachrichten; diese wurde nicht gesendet.",
         ),
         HubErrorCode::BodyTooLarge => ("The message is too large.", "Die Nachricht ist zu groß."),
-        HubErrorCode::Internal => (
-            "Something went wrong on the server.",
-            "Auf dem Server ist ein Fehler aufgetreten.",
-        ),
+        HubErrorCode::Internal => {
+            ("Something went wrong on the server.", "Auf dem Server ist ein Fehler aufgetreten.")
+        }
     }
 }

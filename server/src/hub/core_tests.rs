@@ -37,42 +37,15 @@ fn subscribers_receive_publishes_with_sequence_numbers_and_the_sender_gets_an_ac
     core.subscribe(c[0], 1, topic.clone(), None, 0, &mut out);
     core.subscribe(c[1], 1, topic.clone(), None, 0, &mut out);
     out.clear();
-    core.publish(
-        c[0],
-        2,
-        topic.clone(),
-        json!({"text": "Hallo 5a"}),
-        10,
-        &mut out,
-    );
+    core.publish(c[0], 2, topic.clone(), json!({"text": "Hallo 5a"}), 10, &mut out);
     let to_ben = frames_to(&out, c[1]);
     assert_eq!(to_ben.len(), 1);
-    let ServerFrame::Message {
-        seq, from, body, ..
-    } = &to_ben[0]
-    else {
-        panic!("{to_ben:?}")
-    };
-    assert_eq!(
-        (*seq, *from, body["text"].as_str()),
-        (1, anna, Some("Hallo 5a"))
-    );
+    let ServerFrame::Message { seq, from, body, .. } = &to_ben[0] else { panic!("{to_ben:?}") };
+    assert_eq!((*seq, *from, body["text"].as_str()), (1, anna, Some("Hallo 5a")));
     let to_anna = frames_to(&out, c[0]);
-    assert!(
-        matches!(to_anna[0], ServerFrame::Message { .. }),
-        "the sender sees her message too"
-    );
-    assert_eq!(
-        to_anna[1],
-        ServerFrame::Ack {
-            id: 2,
-            seq: Some(1)
-        }
-    );
-    assert!(
-        frames_to(&out, c[2]).is_empty(),
-        "not subscribed, receives nothing"
-    );
+    assert!(matches!(to_anna[0], ServerFrame::Message { .. }), "the sender sees her message too");
+    assert_eq!(to_anna[1], ServerFrame::Ack { id: 2, seq: Some(1) });
+    assert!(frames_to(&out, c[2]).is_empty(), "not subscribed, receives nothing");
 
     // Publishing without a subscription is refused with an error, nothing is delivered.
     out.clear();
@@ -80,21 +53,14 @@ fn subscribers_receive_publishes_with_sequence_numbers_and_the_sender_gets_an_ac
     assert_eq!(out.len(), 1);
     assert!(matches!(
         &frames_to(&out, c[2])[0],
-        ServerFrame::Error {
-            id: 3,
-            code: HubErrorCode::NotSubscribed,
-            ..
-        }
+        ServerFrame::Error { id: 3, code: HubErrorCode::NotSubscribed, .. }
     ));
 
     // After unsubscribing Ben gets nothing more.
     out.clear();
     core.unsubscribe(c[1], 4, &topic, 30, &mut out);
     core.publish(c[0], 5, topic, json!({}), 40, &mut out);
-    assert_eq!(
-        frames_to(&out, c[1]),
-        [ServerFrame::Ack { id: 4, seq: None }]
-    );
+    assert_eq!(frames_to(&out, c[1]), [ServerFrame::Ack { id: 4, seq: None }]);
 }
 
 #[test]
@@ -112,41 +78,23 @@ fn presence_counts_users_not_tabs() {
     core.subscribe(tab1, 1, topic.clone(), None, 0, &mut out);
     assert_eq!(
         frames_to(&out, ben_conn),
-        [ServerFrame::Presence {
-            topic: topic.clone(),
-            joined: vec![anna],
-            left: vec![]
-        }]
+        [ServerFrame::Presence { topic: topic.clone(), joined: vec![anna], left: vec![] }]
     );
-    let ServerFrame::Subscribed {
-        online: Some(online),
-        ..
-    } = &frames_to(&out, tab1)[0]
-    else {
+    let ServerFrame::Subscribed { online: Some(online), .. } = &frames_to(&out, tab1)[0] else {
         panic!()
     };
     assert_eq!(online.len(), 2);
     out.clear();
     core.subscribe(tab2, 1, topic.clone(), None, 0, &mut out);
-    assert!(
-        frames_to(&out, ben_conn).is_empty(),
-        "a second tab is no new presence"
-    );
+    assert!(frames_to(&out, ben_conn).is_empty(), "a second tab is no new presence");
 
     out.clear();
     core.disconnect(tab1, 5, &mut out);
-    assert!(
-        frames_to(&out, ben_conn).is_empty(),
-        "Anna is still online in her other tab"
-    );
+    assert!(frames_to(&out, ben_conn).is_empty(), "Anna is still online in her other tab");
     core.disconnect(tab2, 6, &mut out);
     assert_eq!(
         frames_to(&out, ben_conn),
-        [ServerFrame::Presence {
-            topic: topic.clone(),
-            joined: vec![],
-            left: vec![anna]
-        }]
+        [ServerFrame::Presence { topic: topic.clone(), joined: vec![], left: vec![anna] }]
     );
     assert_eq!(core.online(&topic), [ben]);
 }
@@ -176,19 +124,13 @@ fn a_kicked_user_stops_receiving_at_once() {
     core.publish(c[1], 3, topic, json!({}), 3, &mut out);
     assert!(matches!(
         &frames_to(&out, c[1])[0],
-        ServerFrame::Error {
-            code: HubErrorCode::NotSubscribed,
-            ..
-        }
+        ServerFrame::Error { code: HubErrorCode::NotSubscribed, .. }
     ));
 }
 
 #[test]
 fn a_reconnecting_client_gets_what_it_missed_or_a_resync() {
-    let limits = HubLimits {
-        history_per_topic: 5,
-        ..HubLimits::default()
-    };
+    let limits = HubLimits { history_per_topic: 5, ..HubLimits::default() };
     let mut core = Core::new(limits);
     let (anna, ben) = (UserId::new(), UserId::new());
     core.connect(ConnId(1), anna, SessionId::new(), 0).unwrap();
@@ -200,14 +142,7 @@ fn a_reconnecting_client_gets_what_it_missed_or_a_resync() {
     core.publish(ConnId(1), 2, topic.clone(), json!({"n": 1}), 1, &mut out);
     core.disconnect(ConnId(2), 2, &mut out); // Ben's network drops after message 1
     for n in 2..=4 {
-        core.publish(
-            ConnId(1),
-            2 + n,
-            topic.clone(),
-            json!({"n": n}),
-            2 + n as i64,
-            &mut out,
-        );
+        core.publish(ConnId(1), 2 + n, topic.clone(), json!({"n": n}), 2 + n as i64, &mut out);
     }
     core.connect(ConnId(3), ben, SessionId::new(), 10).unwrap();
     out.clear();
@@ -225,32 +160,18 @@ fn a_reconnecting_client_gets_what_it_missed_or_a_resync() {
 
     // Only 5 messages are kept: asking from seq 1 after 10 messages needs a resync.
     for n in 5..=10 {
-        core.publish(
-            ConnId(1),
-            20 + n,
-            topic.clone(),
-            json!({"n": n}),
-            20,
-            &mut out,
-        );
+        core.publish(ConnId(1), 20 + n, topic.clone(), json!({"n": n}), 20, &mut out);
     }
     core.connect(ConnId(4), ben, SessionId::new(), 30).unwrap();
     out.clear();
     core.subscribe(ConnId(4), 1, topic.clone(), Some(1), 30, &mut out);
     assert_eq!(
         frames_to(&out, ConnId(4))[1],
-        ServerFrame::Resync {
-            topic: topic.clone(),
-            seq: 10
-        }
+        ServerFrame::Resync { topic: topic.clone(), seq: 10 }
     );
     out.clear();
     core.subscribe(ConnId(4), 2, topic.clone(), Some(10), 30, &mut out);
-    assert_eq!(
-        frames_to(&out, ConnId(4)).len(),
-        1,
-        "up to date: nothing to replay"
-    );
+    assert_eq!(frames_to(&out, ConnId(4)).len(), 1, "up to date: nothing to replay");
 }
 
 #[test]
@@ -262,8 +183,7 @@ fn publish_rate_is_limited_with_errors_then_a_close() {
         ..HubLimits::default()
     };
     let mut core = Core::new(limits);
-    core.connect(ConnId(1), UserId::new(), SessionId::new(), 0)
-        .unwrap();
+    core.connect(ConnId(1), UserId::new(), SessionId::new(), 0).unwrap();
     let topic = Topic::Group(GroupId::new());
     let mut out = Vec::new();
     core.subscribe(ConnId(1), 0, topic.clone(), None, 0, &mut out);
@@ -271,15 +191,10 @@ fn publish_rate_is_limited_with_errors_then_a_close() {
     for i in 0..6 {
         out.clear();
         core.publish(ConnId(1), i, topic.clone(), json!({}), 0, &mut out);
-        if frames_to(&out, ConnId(1)).iter().any(|f| {
-            matches!(
-                f,
-                ServerFrame::Error {
-                    code: HubErrorCode::RateLimited,
-                    ..
-                }
-            )
-        }) {
+        if frames_to(&out, ConnId(1))
+            .iter()
+            .any(|f| matches!(f, ServerFrame::Error { code: HubErrorCode::RateLimited, .. }))
+        {
             refused += 1;
         }
     }
@@ -287,9 +202,7 @@ fn publish_rate_is_limited_with_errors_then_a_close() {
     out.clear();
     core.publish(ConnId(1), 7, topic.clone(), json!({}), 1000, &mut out);
     assert!(
-        frames_to(&out, ConnId(1))
-            .iter()
-            .any(|f| matches!(f, ServerFrame::Ack { .. })),
+        frames_to(&out, ConnId(1)).iter().any(|f| matches!(f, ServerFrame::Ack { .. })),
         "refilled after a second"
     );
     for i in 0..10 {
@@ -326,41 +239,23 @@ fn connection_and_subscription_limits_hold() {
     );
 
     for n in 0..3 {
-        core.subscribe(
-            ConnId(1),
-            n,
-            Topic::Group(GroupId::new()),
-            None,
-            0,
-            &mut out,
-        );
+        core.subscribe(ConnId(1), n, Topic::Group(GroupId::new()), None, 0, &mut out);
     }
     assert!(matches!(
         frames_to(&out, ConnId(1)).last().unwrap(),
-        ServerFrame::Error {
-            code: HubErrorCode::TooManySubscriptions,
-            ..
-        }
+        ServerFrame::Error { code: HubErrorCode::TooManySubscriptions, .. }
     ));
 }
 
 #[test]
 fn sessions_close_and_idle_topics_are_swept() {
-    let mut core = Core::new(HubLimits {
-        idle_topic_ms: 100,
-        ..HubLimits::default()
-    });
+    let mut core = Core::new(HubLimits { idle_topic_ms: 100, ..HubLimits::default() });
     let session = SessionId::new();
     let user = UserId::new();
     core.connect(ConnId(1), user, session, 0).unwrap();
     core.connect(ConnId(2), user, SessionId::new(), 0).unwrap();
     let mut out = Vec::new();
-    core.close_session(
-        session,
-        close_code::UNAUTHENTICATED,
-        "session ended",
-        &mut out,
-    );
+    core.close_session(session, close_code::UNAUTHENTICATED, "session ended", &mut out);
     assert_eq!(
         out,
         [Output::Close {

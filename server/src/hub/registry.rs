@@ -39,18 +39,13 @@ pub struct Hub {
 impl Hub {
     pub fn new(limits: HubLimits) -> Self {
         Self {
-            inner: Mutex::new(Inner {
-                core: HubCore::new(limits),
-                handles: HashMap::new(),
-            }),
+            inner: Mutex::new(Inner { core: HubCore::new(limits), handles: HashMap::new() }),
             next_conn: AtomicU64::new(1),
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Admits a connection; the handle receives its frames.
@@ -89,11 +84,7 @@ impl Hub {
     /// Closes one connection with a code (the driver sends the close frame).
     pub fn close(&self, conn: ConnId, code: u16, reason: &'static str, now_ms: i64) {
         let mut inner = self.lock();
-        dispatch(
-            &mut inner,
-            vec![Output::Close { conn, code, reason }],
-            now_ms,
-        );
+        dispatch(&mut inner, vec![Output::Close { conn, code, reason }], now_ms);
     }
 
     /// The connection ended on its own (client closed, network lost).
@@ -107,16 +98,12 @@ impl Hub {
 
     /// Closes every connection of a session.
     pub fn close_session(&self, session: SessionId, code: u16, reason: &'static str, now_ms: i64) {
-        self.apply(now_ms, |core, out| {
-            core.close_session(session, code, reason, out)
-        });
+        self.apply(now_ms, |core, out| core.close_session(session, code, reason, out));
     }
 
     /// Ends `user`'s subscriptions to `topic`.
     pub fn kick(&self, user: UserId, topic: &Topic, reason: &str, now_ms: i64) {
-        self.apply(now_ms, |core, out| {
-            core.kick(user, topic, reason, now_ms, out)
-        });
+        self.apply(now_ms, |core, out| core.kick(user, topic, reason, now_ms, out));
     }
 
     /// A user's connections with session and topics.
@@ -141,11 +128,8 @@ impl Hub {
     /// Every user with an open connection.
     pub fn connected_users(&self) -> Vec<UserId> {
         let inner = self.lock();
-        let mut users: Vec<UserId> = inner
-            .handles
-            .keys()
-            .filter_map(|c| inner.core.user_of(*c))
-            .collect();
+        let mut users: Vec<UserId> =
+            inner.handles.keys().filter_map(|c| inner.core.user_of(*c)).collect();
         users.sort();
         users.dedup();
         users

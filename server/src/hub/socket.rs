@@ -56,12 +56,7 @@ pub async fn upgrade(
     }
     let now = state.now_ms();
     let session = match query.ticket {
-        Some(ticket) => {
-            state
-                .store
-                .consume_ticket(&hash_token(&ticket), now)
-                .await?
-        }
+        Some(ticket) => state.store.consume_ticket(&hash_token(&ticket), now).await?,
         None => match token_from_headers(&headers, state.config.is_https()) {
             Some(token) => state.store.authenticate(&hash_token(&token), now).await?,
             None => None,
@@ -82,10 +77,7 @@ fn encode(frame: &ServerFrame) -> Utf8Bytes {
 }
 
 fn close_message(code: u16, reason: &'static str) -> Message {
-    Message::Close(Some(CloseFrame {
-        code,
-        reason: Utf8Bytes::from_static(reason),
-    }))
+    Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))
 }
 
 async fn serve(state: SharedState, socket: WebSocket, session: AuthenticatedSession) {
@@ -104,23 +96,13 @@ async fn serve(state: SharedState, socket: WebSocket, session: AuthenticatedSess
     }
     let (queue, queue_rx) = mpsc::channel(state.config.hub.outgoing_queue.max(1));
     let (close, close_rx) = watch::channel::<CloseRequest>(None);
-    let handle = ConnHandle {
-        school: session.school.id,
-        queue,
-        close,
-    };
+    let handle = ConnHandle { school: session.school.id, queue, close };
     let user = session.user.id;
-    let conn = match state
-        .hub
-        .connect(user, session.session_id, handle, state.now_ms())
-    {
+    let conn = match state.hub.connect(user, session.session_id, handle, state.now_ms()) {
         Ok(conn) => conn,
         Err(_) => {
             let _ = sink
-                .send(close_message(
-                    close_code::TOO_MANY_CONNECTIONS,
-                    "too many connections",
-                ))
+                .send(close_message(close_code::TOO_MANY_CONNECTIONS, "too many connections"))
                 .await;
             return;
         }
@@ -196,12 +178,7 @@ async fn read_loop(
         };
         match message {
             Message::Text(text) if text.len() > MAX_FRAME_BYTES => {
-                state.hub.close(
-                    conn,
-                    close_code::MESSAGE_TOO_BIG,
-                    "frame too big",
-                    state.now_ms(),
-                );
+                state.hub.close(conn, close_code::MESSAGE_TOO_BIG, "frame too big", state.now_ms());
                 return;
             }
             Message::Text(text) => handle_frame(state, conn, session, text.as_str()).await,
@@ -222,12 +199,8 @@ async fn read_loop(
 
 fn reply_error(state: &SharedState, conn: ConnId, id: u64, code: HubErrorCode) {
     let (message, message_de) = error_text(code);
-    let frame = ServerFrame::Error {
-        id,
-        code,
-        message: message.into(),
-        message_de: message_de.into(),
-    };
+    let frame =
+        ServerFrame::Error { id, code, message: message.into(), message_de: message_de.into() };
     state.hub.send_to(conn, encode(&frame), state.now_ms());
 }
 
@@ -253,29 +226,21 @@ async fn handle_frame(
                 return reply_error(state, conn, id, code);
             }
             let now = state.now_ms();
-            state.hub.apply(now, |core, out| {
-                core.subscribe(conn, id, topic, since, now, out)
-            });
+            state.hub.apply(now, |core, out| core.subscribe(conn, id, topic, since, now, out));
         }
         ClientFrame::Unsubscribe { id, topic } => {
             let now = state.now_ms();
-            state.hub.apply(now, |core, out| {
-                core.unsubscribe(conn, id, &topic, now, out)
-            });
+            state.hub.apply(now, |core, out| core.unsubscribe(conn, id, &topic, now, out));
         }
         ClientFrame::Publish { id, topic, body } => {
             if !access::may_publish(&topic) {
                 return reply_error(state, conn, id, HubErrorCode::Forbidden);
             }
             let now = state.now_ms();
-            state.hub.apply(now, |core, out| {
-                core.publish(conn, id, topic, body, now, out)
-            });
+            state.hub.apply(now, |core, out| core.publish(conn, id, topic, body, now, out));
         }
         ClientFrame::Ping { id } => {
-            state
-                .hub
-                .send_to(conn, encode(&ServerFrame::Pong { id }), state.now_ms())
+            state.hub.send_to(conn, encode(&ServerFrame::Pong { id }), state.now_ms())
         }
     }
 }

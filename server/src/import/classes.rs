@@ -40,10 +40,8 @@ fn rename_candidates(
     directory: &DirectorySnapshot,
     moves: &[ClassMove],
 ) -> BTreeMap<String, String> {
-    let target_of: HashMap<UserId, &str> = moves
-        .iter()
-        .map(|class_move| (class_move.user_id, class_move.to.as_str()))
-        .collect();
+    let target_of: HashMap<UserId, &str> =
+        moves.iter().map(|class_move| (class_move.user_id, class_move.to.as_str())).collect();
     let mut members_by_class: BTreeMap<&str, Vec<UserId>> = BTreeMap::new();
     for user in &directory.users {
         if let Some(class) = &user.class {
@@ -53,10 +51,8 @@ fn rename_candidates(
 
     let mut sources_by_target: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (class, members) in &members_by_class {
-        let targets: BTreeSet<Option<&str>> = members
-            .iter()
-            .map(|member| target_of.get(member).copied())
-            .collect();
+        let targets: BTreeSet<Option<&str>> =
+            members.iter().map(|member| target_of.get(member).copied()).collect();
         if let [Some(target)] = targets.into_iter().collect::<Vec<_>>().as_slice() {
             sources_by_target.entry(target).or_default().push(class);
         }
@@ -138,10 +134,7 @@ mod tests {
     }
 
     fn rename(from: &str, to: &str) -> ClassRename {
-        ClassRename {
-            from: from.into(),
-            to: to.into(),
-        }
+        ClassRename { from: from.into(), to: to.into() }
     }
 
     #[test]
@@ -195,21 +188,11 @@ mod tests {
     #[test]
     fn a_year_change_renames_from_the_top_and_recreates_freed_names() {
         let users = vec![pupil(1, "5a"), pupil(2, "6a"), pupil(3, "7a")];
-        let moves = [
-            moved(&users[0], "6a"),
-            moved(&users[1], "7a"),
-            moved(&users[2], "8a"),
-        ];
+        let moves = [moved(&users[0], "6a"), moved(&users[1], "7a"), moved(&users[2], "8a")];
         // New pupils arrive in 5a.
-        let (renames, creates) = plan_class_changes(
-            &directory(users),
-            &moves,
-            &classes(&["5a", "6a", "7a", "8a"]),
-        );
-        assert_eq!(
-            renames,
-            [rename("7a", "8a"), rename("6a", "7a"), rename("5a", "6a")]
-        );
+        let (renames, creates) =
+            plan_class_changes(&directory(users), &moves, &classes(&["5a", "6a", "7a", "8a"]));
+        assert_eq!(renames, [rename("7a", "8a"), rename("6a", "7a"), rename("5a", "6a")]);
         assert_eq!(creates, ["5a"]);
     }
 

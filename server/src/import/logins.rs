@@ -47,13 +47,9 @@ pub fn unique_login(base: &str, taken: &HashSet<String>) -> String {
 /// Whether `login` is a login name schulhof accepts as it is (lower-case, 1–64 of
 /// `a-z 0-9 . _ -`, starting with a letter or digit).
 pub fn is_valid_login(login: &str) -> bool {
-    let valid_chars = login
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c));
-    let valid_start = login
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric());
+    let valid_chars =
+        login.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c));
+    let valid_start = login.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
     login.len() <= MAX_LOGIN_LENGTH && valid_chars && valid_start
 }
 
@@ -91,11 +87,7 @@ fn login_part(name: &str) -> String {
 fn truncate_login(login: &str, max: usize) -> String {
     let cut: String = login.chars().take(max).collect();
     let trimmed = cut.trim_end_matches(['-', '.']);
-    if trimmed.is_empty() {
-        FALLBACK_LOGIN.to_owned()
-    } else {
-        trimmed.to_owned()
-    }
+    if trimmed.is_empty() { FALLBACK_LOGIN.to_owned() } else { trimmed.to_owned() }
 }
 
 #[cfg(test)]
@@ -122,10 +114,7 @@ mod tests {
 
     #[test]
     fn separators_become_single_dashes() {
-        assert_eq!(
-            base_login("Anna-Lena", "von der Heide"),
-            "anna-lena.von-der-heide"
-        );
+        assert_eq!(base_login("Anna-Lena", "von der Heide"), "anna-lena.von-der-heide");
         assert_eq!(base_login("Liam", "O'Brien"), "liam.o-brien");
         assert_eq!(base_login(" -Max- ", "  Meier  "), "max.meier");
         assert_eq!(base_login("Jean  --  Luc", "Picard"), "jean-luc.picard");
@@ -177,10 +166,7 @@ mod tests {
 
     #[test]
     fn given_logins_are_checked() {
-        assert_eq!(
-            normalize_given_login(" A.Mueller_2 ").as_deref(),
-            Some("a.mueller_2")
-        );
+        assert_eq!(normalize_given_login(" A.Mueller_2 ").as_deref(), Some("a.mueller_2"));
         assert_eq!(normalize_given_login(""), None);
         assert_eq!(normalize_given_login(".anna"), None);
         assert_eq!(normalize_given_login("anna müller"), None);

@@ -52,13 +52,8 @@ const BIRTH_DATE_HEADERS: &[&str] = &["geburtsdatum"];
 const STATUS_HEADERS: &[&str] = &["status"];
 const LOGIN_HEADERS: &[&str] = &["account", "login", "anmeldename"];
 const EMAIL_HEADERS: &[&str] = &["e-mail (privat)", "e-mail", "email"];
-const CHILD_IMPORT_ID_HEADERS: &[&str] = &[
-    "schüler-id",
-    "schueler-id",
-    "kind-id",
-    "import-id kind",
-    "import-id schüler",
-];
+const CHILD_IMPORT_ID_HEADERS: &[&str] =
+    &["schüler-id", "schueler-id", "kind-id", "import-id kind", "import-id schüler"];
 
 /// Recognises the columns of a file from its header line. Fails with
 /// `ParseError::MissingColumns` naming the logical fields (`import_id`, `last_name`, `first_name`,
@@ -132,22 +127,19 @@ pub(crate) struct ColumnPositions {
 impl ColumnMapping {
     /// Every header name the mapping uses.
     fn header_names(&self) -> impl Iterator<Item = &str> {
-        [&self.import_id, &self.last_name, &self.first_name]
+        [&self.import_id, &self.last_name, &self.first_name].into_iter().map(String::as_str).chain(
+            [
+                &self.call_name,
+                &self.class,
+                &self.birth_date,
+                &self.status,
+                &self.login,
+                &self.email,
+                &self.child_import_id,
+            ]
             .into_iter()
-            .map(String::as_str)
-            .chain(
-                [
-                    &self.call_name,
-                    &self.class,
-                    &self.birth_date,
-                    &self.status,
-                    &self.login,
-                    &self.email,
-                    &self.child_import_id,
-                ]
-                .into_iter()
-                .filter_map(Option::as_deref),
-            )
+            .filter_map(Option::as_deref),
+        )
     }
 
     /// Finds every mapped header in `headers`. Fails with `ParseError::MissingColumns` naming the
@@ -162,15 +154,10 @@ impl ColumnMapping {
         }
         let index = |name: &str| {
             let wanted = normalize_header(name);
-            headers
-                .iter()
-                .position(|header| normalize_header(header) == wanted)
+            headers.iter().position(|header| normalize_header(header) == wanted)
         };
-        let mut missing: Vec<String> = self
-            .header_names()
-            .filter(|name| index(name).is_none())
-            .map(str::to_owned)
-            .collect();
+        let mut missing: Vec<String> =
+            self.header_names().filter(|name| index(name).is_none()).map(str::to_owned).collect();
         missing.sort();
         missing.dedup();
         let (Some(import_id), Some(last_name), Some(first_name), true) = (
@@ -295,18 +282,12 @@ mod tests {
         let error = mapping.positions(&file, ImportKind::Pupils).unwrap_err();
         assert_eq!(error, ParseError::MissingColumns(vec!["Geboren".into()]));
 
-        let mapping = ColumnMapping {
-            birth_date: None,
-            ..mapping
-        };
+        let mapping = ColumnMapping { birth_date: None, ..mapping };
         let positions = mapping.positions(&file, ImportKind::Pupils).unwrap();
         assert_eq!((positions.import_id, positions.last_name), (0, 1));
         assert_eq!(positions.class, Some(3));
 
-        let no_class = ColumnMapping {
-            class: None,
-            ..mapping
-        };
+        let no_class = ColumnMapping { class: None, ..mapping };
         assert_eq!(
             no_class.positions(&file, ImportKind::Pupils).unwrap_err(),
             ParseError::MissingColumns(vec!["class".into()])
@@ -322,10 +303,7 @@ mod tests {
         )
         .unwrap();
         let json = serde_json::to_string(&mapping).unwrap();
-        assert_eq!(
-            serde_json::from_str::<ColumnMapping>(&json).unwrap(),
-            mapping
-        );
+        assert_eq!(serde_json::from_str::<ColumnMapping>(&json).unwrap(), mapping);
         let saved: ColumnMapping =
             serde_json::from_str(r#"{"import_id":"Nr","last_name":"Name","first_name":"Vorname"}"#)
                 .unwrap();

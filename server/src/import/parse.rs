@@ -145,10 +145,7 @@ pub fn parse(
     mapping: Option<&ColumnMapping>,
 ) -> Result<ParsedFile, ParseError> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(ParseError::FileTooLarge {
-            size: bytes.len(),
-            limit: MAX_FILE_BYTES,
-        });
+        return Err(ParseError::FileTooLarge { size: bytes.len(), limit: MAX_FILE_BYTES });
     }
     let (text, encoding) = decode(bytes);
     let separator = detect_separator(&text);
@@ -160,9 +157,7 @@ pub fn parse(
         .from_reader(text.as_bytes());
     let mut rows = reader.records().map(|row| {
         row.map_err(|error| ParseError::Malformed {
-            line: error
-                .position()
-                .map_or(0, |position| line_starts.line_of(position.byte())),
+            line: error.position().map_or(0, |position| line_starts.line_of(position.byte())),
             detail: error.to_string(),
         })
     });
@@ -183,15 +178,7 @@ pub fn parse(
     };
     let (records, rejected) = read_data_rows(rows, &layout)?;
 
-    Ok(ParsedFile {
-        kind,
-        encoding,
-        separator,
-        headers,
-        mapping,
-        records,
-        rejected,
-    })
+    Ok(ParsedFile { kind, encoding, separator, headers, mapping, records, rejected })
 }
 
 /// The first row with any content, fields trimmed.
@@ -235,9 +222,8 @@ fn read_data_rows(
         if data_rows > MAX_RECORDS {
             return Err(ParseError::TooManyRecords { limit: MAX_RECORDS });
         }
-        let line = row.position().map_or(0, |position| {
-            layout.line_starts.record_line(position.byte())
-        });
+        let line =
+            row.position().map_or(0, |position| layout.line_starts.record_line(position.byte()));
         let import_id = fields
             .get(layout.columns.import_id)
             .filter(|id| !id.is_empty())
@@ -250,9 +236,7 @@ fn read_data_rows(
                     rejected.push(RejectedLine {
                         line,
                         import_id,
-                        reason: RejectReason::DuplicateImportId {
-                            first_line: *first.get(),
-                        },
+                        reason: RejectReason::DuplicateImportId { first_line: *first.get() },
                     });
                     continue;
                 }
@@ -261,19 +245,9 @@ fn read_data_rows(
                 }
             }
         }
-        match read_record(
-            line,
-            &fields,
-            layout.header_width,
-            &layout.columns,
-            layout.kind,
-        ) {
+        match read_record(line, &fields, layout.header_width, &layout.columns, layout.kind) {
             Ok(record) => records.push(record),
-            Err(reason) => rejected.push(RejectedLine {
-                line,
-                import_id,
-                reason,
-            }),
+            Err(reason) => rejected.push(RejectedLine { line, import_id, reason }),
         }
     }
     Ok((records, rejected))
@@ -365,9 +339,8 @@ impl<'text> LineStarts<'text> {
     /// may still be at the end of the previous record, before skipped empty lines.
     fn record_line(&self, offset: u64) -> usize {
         let mut offset = offset;
-        while let Some(b'\r' | b'\n') = usize::try_from(offset)
-            .ok()
-            .and_then(|index| self.text.get(index))
+        while let Some(b'\r' | b'\n') =
+            usize::try_from(offset).ok().and_then(|index| self.text.get(index))
         {
             offset += 1;
         }

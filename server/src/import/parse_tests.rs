@@ -8,11 +8,7 @@ fn pupils(text: &str) -> ParsedFile {
 }
 
 fn ids(parsed: &ParsedFile) -> Vec<&str> {
-    parsed
-        .records
-        .iter()
-        .map(|r| r.import_id.as_str())
-        .collect()
+    parsed.records.iter().map(|r| r.import_id.as_str()).collect()
 }
 
 fn lines(parsed: &ParsedFile) -> Vec<usize> {
@@ -34,24 +30,9 @@ fn windows_1252_umlauts_survive() {
     assert_eq!(parsed.encoding, FileEncoding::Windows1252);
     assert_eq!(parsed.separator, ';');
     let names: Vec<String> = parsed.records.iter().map(|r| r.display_name()).collect();
-    assert_eq!(
-        names,
-        ["Jörg Müller", "Iñigo Groß", "Zoë Çelik", "Søren Hoffmann"]
-    );
-    let dates: Vec<Option<&str>> = parsed
-        .records
-        .iter()
-        .map(|r| r.birth_date.as_deref())
-        .collect();
-    assert_eq!(
-        dates,
-        [
-            Some("2012-02-01"),
-            Some("2011-04-03"),
-            Some("2010-12-24"),
-            None
-        ]
-    );
+    assert_eq!(names, ["Jörg Müller", "Iñigo Groß", "Zoë Çelik", "Søren Hoffmann"]);
+    let dates: Vec<Option<&str>> = parsed.records.iter().map(|r| r.birth_date.as_deref()).collect();
+    assert_eq!(dates, [Some("2012-02-01"), Some("2011-04-03"), Some("2010-12-24"), None]);
     assert_eq!(lines(&parsed), [2, 3, 4, 5]);
     assert!(parsed.rejected.is_empty());
 }
@@ -79,10 +60,9 @@ fn utf16_with_bom_is_read() {
         little_endian.extend(unit.to_le_bytes());
         big_endian.extend(unit.to_be_bytes());
     }
-    for (bytes, encoding) in [
-        (little_endian, FileEncoding::Utf16Le),
-        (big_endian, FileEncoding::Utf16Be),
-    ] {
+    for (bytes, encoding) in
+        [(little_endian, FileEncoding::Utf16Le), (big_endian, FileEncoding::Utf16Be)]
+    {
         let parsed = parse(&bytes, ImportKind::Pupils, None).unwrap();
         assert_eq!(parsed.encoding, encoding);
         assert_eq!(parsed.separator, '\t');
@@ -130,17 +110,11 @@ fn quoted_fields_keep_separators_quotes_and_line_breaks() {
     assert_eq!(parsed.records[0].last_name, "O\"Neill");
     // Records after quoted line breaks still carry their physical line numbers.
     assert_eq!(lines(&parsed), [2, 8, 9]);
-    let rejected: Vec<(usize, &RejectReason)> = parsed
-        .rejected
-        .iter()
-        .map(|r| (r.line, &r.reason))
-        .collect();
+    let rejected: Vec<(usize, &RejectReason)> =
+        parsed.rejected.iter().map(|r| (r.line, &r.reason)).collect();
     assert!(matches!(
         rejected.as_slice(),
-        [
-            (3, RejectReason::InvalidClass { .. }),
-            (5, RejectReason::InvalidName { .. })
-        ]
+        [(3, RejectReason::InvalidClass { .. }), (5, RejectReason::InvalidName { .. })]
     ));
 }
 
@@ -182,18 +156,9 @@ fn missing_columns_are_an_error() {
         child_import_id: None,
     };
     let error = parse(text.as_bytes(), ImportKind::Pupils, Some(&mapping)).unwrap_err();
-    assert_eq!(
-        error,
-        ParseError::MissingColumns(vec!["Geburtstag".into(), "Vorname".into()])
-    );
-    assert_eq!(
-        error.message(),
-        "The file lacks these columns: Geburtstag, Vorname."
-    );
-    assert_eq!(
-        error.message_de(),
-        "In der Datei fehlen diese Spalten: Geburtstag, Vorname."
-    );
+    assert_eq!(error, ParseError::MissingColumns(vec!["Geburtstag".into(), "Vorname".into()]));
+    assert_eq!(error.message(), "The file lacks these columns: Geburtstag, Vorname.");
+    assert_eq!(error.message_de(), "In der Datei fehlen diese Spalten: Geburtstag, Vorname.");
 }
 
 #[test]
@@ -225,29 +190,14 @@ fn duplicate_import_ids_keep_the_first_occurrence() {
     let parsed = pupils(&text);
     assert_eq!(ids(&parsed), ["1", "2"]);
     assert_eq!(parsed.records[0].last_name, "Arndt");
-    let rejected: Vec<(usize, Option<&str>, &RejectReason)> = parsed
-        .rejected
-        .iter()
-        .map(|r| (r.line, r.import_id.as_deref(), &r.reason))
-        .collect();
+    let rejected: Vec<(usize, Option<&str>, &RejectReason)> =
+        parsed.rejected.iter().map(|r| (r.line, r.import_id.as_deref(), &r.reason)).collect();
     assert_eq!(
         rejected,
         [
-            (
-                4,
-                Some("1"),
-                &RejectReason::DuplicateImportId { first_line: 2 }
-            ),
-            (
-                5,
-                Some("2"),
-                &RejectReason::DuplicateImportId { first_line: 3 }
-            ),
-            (
-                6,
-                Some("1"),
-                &RejectReason::DuplicateImportId { first_line: 2 }
-            ),
+            (4, Some("1"), &RejectReason::DuplicateImportId { first_line: 2 }),
+            (5, Some("2"), &RejectReason::DuplicateImportId { first_line: 3 }),
+            (6, Some("1"), &RejectReason::DuplicateImportId { first_line: 2 }),
         ]
     );
 }
@@ -262,43 +212,18 @@ fn bad_lines_are_rejected_with_their_numbers_and_the_rest_is_kept() {
     let parsed = pupils(&text);
     assert_eq!(ids(&parsed), ["8"]);
     assert_eq!(lines(&parsed), [9]);
-    let rejected: Vec<(usize, RejectReason)> = parsed
-        .rejected
-        .iter()
-        .map(|r| (r.line, r.reason.clone()))
-        .collect();
+    let rejected: Vec<(usize, RejectReason)> =
+        parsed.rejected.iter().map(|r| (r.line, r.reason.clone())).collect();
     assert_eq!(
         rejected,
         [
-            (
-                2,
-                RejectReason::InvalidBirthDate {
-                    value: "31.02.2012".into()
-                }
-            ),
+            (2, RejectReason::InvalidBirthDate { value: "31.02.2012".into() }),
             (3, RejectReason::MissingImportId),
             (4, RejectReason::MissingName),
             (5, RejectReason::MissingClass),
-            (
-                6,
-                RejectReason::InvalidStatus {
-                    value: "aktiv".into()
-                }
-            ),
-            (
-                7,
-                RejectReason::TooFewFields {
-                    expected: 6,
-                    found: 4
-                }
-            ),
-            (
-                8,
-                RejectReason::TooManyFields {
-                    expected: 6,
-                    found: 7
-                }
-            ),
+            (6, RejectReason::InvalidStatus { value: "aktiv".into() }),
+            (7, RejectReason::TooFewFields { expected: 6, found: 4 }),
+            (8, RejectReason::TooManyFields { expected: 6, found: 7 }),
         ]
     );
     assert_eq!(parsed.rejected[0].import_id.as_deref(), Some("1"));
@@ -317,10 +242,7 @@ fn the_generic_header_gives_logins_and_emails() {
     assert_eq!(first.email.as_deref(), Some("j.lehmann@example.org"));
     assert_eq!(first.birth_date.as_deref(), Some("1975-03-12"));
     let second = &parsed.records[1];
-    assert_eq!(
-        (second.login.as_deref(), second.class.as_deref()),
-        (None, None)
-    );
+    assert_eq!((second.login.as_deref(), second.class.as_deref()), (None, None));
 }
 
 #[test]
@@ -336,15 +258,9 @@ fn call_names_are_preferred_for_display() {
 fn parents_list_their_children() {
     let text = "Import-ID;Vorname;Nachname;Kind-ID\nP1;Eva;Arndt;\"1001, 1002\"\nP2;Karl;Bork;1003|1004\nP3;Uwe;Cramer;\n";
     let parsed = parse(text.as_bytes(), ImportKind::Parents, None).unwrap();
-    let children: Vec<Vec<String>> = parsed
-        .records
-        .iter()
-        .map(|r| r.child_import_ids.clone())
-        .collect();
-    assert_eq!(
-        children,
-        [vec!["1001", "1002"], vec!["1003", "1004"], vec![]]
-    );
+    let children: Vec<Vec<String>> =
+        parsed.records.iter().map(|r| r.child_import_ids.clone()).collect();
+    assert_eq!(children, [vec!["1001", "1002"], vec!["1003", "1004"], vec![]]);
 }
 
 #[test]
@@ -384,21 +300,13 @@ fn import_kinds_have_roles_and_wire_names() {
     assert_eq!(ImportKind::Pupils.role(), Role::Pupil);
     assert_eq!(ImportKind::Teachers.role(), Role::Teacher);
     assert_eq!(ImportKind::Parents.role(), Role::Parent);
-    assert_eq!(
-        serde_json::to_string(&ImportKind::Parents).unwrap(),
-        "\"parents\""
-    );
-    assert_eq!(
-        serde_json::from_str::<ImportKind>("\"teachers\"").unwrap(),
-        ImportKind::Teachers
-    );
+    assert_eq!(serde_json::to_string(&ImportKind::Parents).unwrap(), "\"parents\"");
+    assert_eq!(serde_json::from_str::<ImportKind>("\"teachers\"").unwrap(), ImportKind::Teachers);
 }
 
 #[test]
 fn parsed_files_serialize_for_the_preview() {
-    let parsed = pupils(&format!(
-        "{SCHILD_HEADER}\n1;Arndt;Anna;5a;;2\n;Bork;Ben;5a;;2\n"
-    ));
+    let parsed = pupils(&format!("{SCHILD_HEADER}\n1;Arndt;Anna;5a;;2\n;Bork;Ben;5a;;2\n"));
     let json = serde_json::to_value(&parsed).unwrap();
     assert_eq!(json["encoding"], "utf-8");
     assert_eq!(json["separator"], ";");

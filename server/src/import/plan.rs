@@ -251,9 +251,7 @@ pub fn plan(parsed: &ParsedFile, directory: &DirectorySnapshot) -> ImportPlan {
     };
     let mut existing_by_import_id: HashMap<&str, &ExistingUser> = HashMap::new();
     for user in &directory.users {
-        existing_by_import_id
-            .entry(user.import_id.as_str())
-            .or_insert(user);
+        existing_by_import_id.entry(user.import_id.as_str()).or_insert(user);
     }
 
     for record in &parsed.records {
@@ -271,8 +269,7 @@ pub fn plan(parsed: &ParsedFile, directory: &DirectorySnapshot) -> ImportPlan {
         plan.class_renames = renames;
         plan.class_creates = creates;
     }
-    plan.deactivations
-        .sort_by(|a, b| a.import_id.cmp(&b.import_id));
+    plan.deactivations.sort_by(|a, b| a.import_id.cmp(&b.import_id));
     plan.parent_links.sort();
     plan.parent_unlinks.sort();
     plan
@@ -305,10 +302,9 @@ impl Planner<'_> {
     /// A record whose import ID has no account yet.
     fn new_record(&mut self, record: &ImportRecord) {
         if leaver_status(record).is_some() {
-            self.plan.skipped_leavers.push(SkippedRecord {
-                line: record.line,
-                import_id: record.import_id.clone(),
-            });
+            self.plan
+                .skipped_leavers
+                .push(SkippedRecord { line: record.line, import_id: record.import_id.clone() });
             return;
         }
         let login = self.new_login(record);
@@ -316,11 +312,8 @@ impl Planner<'_> {
         if let Some(class) = &class {
             self.classes_after_import.insert(class.clone());
         }
-        let child_import_ids = if self.tracks_children() {
-            record.child_import_ids.clone()
-        } else {
-            Vec::new()
-        };
+        let child_import_ids =
+            if self.tracks_children() { record.child_import_ids.clone() } else { Vec::new() };
         for child in &child_import_ids {
             self.plan.parent_links.push(ParentLink {
                 parent_import_id: record.import_id.clone(),
@@ -354,10 +347,9 @@ impl Planner<'_> {
     /// A record whose import ID belongs to an existing account.
     fn known_record(&mut self, record: &ImportRecord, user: &ExistingUser) {
         if user.status == UserStatus::Deleted {
-            self.plan.skipped_deleted.push(SkippedRecord {
-                line: record.line,
-                import_id: record.import_id.clone(),
-            });
+            self.plan
+                .skipped_deleted
+                .push(SkippedRecord { line: record.line, import_id: record.import_id.clone() });
             return;
         }
         if let Some(schild_status) = leaver_status(record) {
@@ -455,12 +447,7 @@ impl Planner<'_> {
             .records
             .iter()
             .map(|record| record.import_id.as_str())
-            .chain(
-                self.parsed
-                    .rejected
-                    .iter()
-                    .filter_map(|rejected| rejected.import_id.as_deref()),
-            )
+            .chain(self.parsed.rejected.iter().filter_map(|rejected| rejected.import_id.as_deref()))
             .collect();
         for user in users {
             if is_enabled(user.status) && !in_file.contains(user.import_id.as_str()) {
@@ -477,9 +464,7 @@ impl Planner<'_> {
 
 /// The record's SchILD status if it marks a leaver.
 fn leaver_status(record: &ImportRecord) -> Option<u32> {
-    record
-        .schild_status
-        .filter(|status| LEAVER_STATUSES.contains(status))
+    record.schild_status.filter(|status| LEAVER_STATUSES.contains(status))
 }
 
 /// Accounts an import may deactivate.

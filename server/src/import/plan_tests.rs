@@ -15,10 +15,7 @@ fn parsed(kind: ImportKind, text: &str) -> ParsedFile {
 }
 
 fn pupils(rows: &[&str]) -> ParsedFile {
-    parsed(
-        ImportKind::Pupils,
-        &format!("{HEADER}\n{}\n", rows.join("\n")),
-    )
+    parsed(ImportKind::Pupils, &format!("{HEADER}\n{}\n", rows.join("\n")))
 }
 
 /// `plan`, under a name the tests' `let plan = …` does not shadow.
@@ -38,10 +35,7 @@ fn new_pupils_are_created_with_unique_logins() {
         "3;Groß;Jörg;5a;;",
     ]);
     let plan = plan_of(&file, &DirectorySnapshot::default());
-    assert_eq!(
-        logins(&plan),
-        ["anna.mueller", "anna.mueller2", "joerg.gross"]
-    );
+    assert_eq!(logins(&plan), ["anna.mueller", "anna.mueller2", "joerg.gross"]);
     let first = &plan.creates[0];
     assert_eq!(first.line, 2);
     assert_eq!(first.display_name, "Anna Müller");
@@ -54,10 +48,7 @@ fn new_pupils_are_created_with_unique_logins() {
     let mut directory = DirectorySnapshot::default();
     directory.taken_logins.insert("anna.mueller".into());
     let plan = plan_of(&file, &directory);
-    assert_eq!(
-        logins(&plan),
-        ["anna.mueller2", "anna.mueller3", "joerg.gross"]
-    );
+    assert_eq!(logins(&plan), ["anna.mueller2", "anna.mueller3", "joerg.gross"]);
 }
 
 #[test]
@@ -136,10 +127,8 @@ fn an_empty_or_unmapped_birth_date_keeps_the_stored_one() {
     anna.birth_date = Some("2012-02-01".into());
     let directory = snapshot(vec![anna]);
     assert!(plan_of(&pupils(&["1;Müller;Anna;5a;;2"]), &directory).is_noop());
-    let without_column = parsed(
-        ImportKind::Pupils,
-        "Interne ID-Nummer;Nachname;Vorname;Klasse\n1;Müller;Anna;5a\n",
-    );
+    let without_column =
+        parsed(ImportKind::Pupils, "Interne ID-Nummer;Nachname;Vorname;Klasse\n1;Müller;Anna;5a\n");
     assert!(plan_of(&without_column, &directory).is_noop());
 }
 
@@ -149,11 +138,7 @@ fn a_class_change_is_a_move() {
     let ben = user("2", "ben", "Ben Bork", Some("5a"));
     let clara = user("3", "clara", "Clara Cramer", Some("5b"));
     let directory = snapshot(vec![anna.clone(), ben, clara]);
-    let file = pupils(&[
-        "1;Arndt;Anna;5b;;2",
-        "2;Bork;Ben;5a;;2",
-        "3;Cramer;Clara;5b;;2",
-    ]);
+    let file = pupils(&["1;Arndt;Anna;5b;;2", "2;Bork;Ben;5a;;2", "3;Cramer;Clara;5b;;2"]);
     let plan = plan_of(&file, &directory);
     assert_eq!(
         plan.moves,
@@ -184,11 +169,8 @@ fn a_class_moving_up_together_is_renamed() {
         "4;Dorn;Dana;5a;;2",
     ]);
     let plan = plan_of(&file, &directory);
-    let renames: Vec<(&str, &str)> = plan
-        .class_renames
-        .iter()
-        .map(|r| (r.from.as_str(), r.to.as_str()))
-        .collect();
+    let renames: Vec<(&str, &str)> =
+        plan.class_renames.iter().map(|r| (r.from.as_str(), r.to.as_str())).collect();
     assert_eq!(renames, [("6a", "7a"), ("5a", "6a")]);
     assert_eq!(plan.class_creates, ["5a"]);
     assert_eq!(plan.moves.len(), 3);
@@ -215,25 +197,16 @@ fn leavers_are_not_created_and_active_ones_are_deactivated() {
     ]);
     let plan = plan_of(&file, &directory);
     assert_eq!(logins(&plan), ["gina.gross"]);
-    let skipped: Vec<(usize, &str)> = plan
-        .skipped_leavers
-        .iter()
-        .map(|s| (s.line, s.import_id.as_str()))
-        .collect();
+    let skipped: Vec<(usize, &str)> =
+        plan.skipped_leavers.iter().map(|s| (s.line, s.import_id.as_str())).collect();
     assert_eq!(skipped, [(5, "4"), (6, "5"), (7, "6")]);
-    let deactivated: Vec<(UserId, DeactivationReason)> = plan
-        .deactivations
-        .iter()
-        .map(|d| (d.user_id, d.reason))
-        .collect();
+    let deactivated: Vec<(UserId, DeactivationReason)> =
+        plan.deactivations.iter().map(|d| (d.user_id, d.reason)).collect();
     assert_eq!(
         deactivated,
         [
             (left.id, DeactivationReason::Left { schild_status: 8 }),
-            (
-                restricted.id,
-                DeactivationReason::Left { schild_status: 10 }
-            )
+            (restricted.id, DeactivationReason::Left { schild_status: 10 })
         ]
     );
     assert!(plan.updates.is_empty() && plan.moves.is_empty() && plan.reactivations.is_empty());
@@ -260,11 +233,8 @@ fn accounts_missing_from_the_file_are_deactivated() {
     let file = pupils(&["1;Arndt;Anna;5a;;2", "5;Ernst;Emil;5a;31.02.2012;2"]);
     assert_eq!(file.rejected.len(), 1);
     let plan = plan_of(&file, &directory);
-    let deactivated: Vec<(&str, UserId, DeactivationReason)> = plan
-        .deactivations
-        .iter()
-        .map(|d| (d.import_id.as_str(), d.user_id, d.reason))
-        .collect();
+    let deactivated: Vec<(&str, UserId, DeactivationReason)> =
+        plan.deactivations.iter().map(|d| (d.import_id.as_str(), d.user_id, d.reason)).collect();
     assert_eq!(
         deactivated,
         [
@@ -303,10 +273,7 @@ fn parents_are_linked_and_unlinked_by_import_id() {
     let file = parsed(ImportKind::Parents, text);
     let plan = plan_of(&file, &directory);
     let pairs = |links: &[ParentLink]| -> Vec<(String, String)> {
-        links
-            .iter()
-            .map(|l| (l.parent_import_id.clone(), l.child_import_id.clone()))
-            .collect()
+        links.iter().map(|l| (l.parent_import_id.clone(), l.child_import_id.clone())).collect()
     };
     let link = |p: &str, c: &str| (p.to_owned(), c.to_owned());
     assert_eq!(
@@ -319,10 +286,8 @@ fn parents_are_linked_and_unlinked_by_import_id() {
     assert!(plan_of(&file, &apply(&directory, &plan)).is_noop());
 
     // A parent file without a child column leaves the links alone.
-    let without_children = parsed(
-        ImportKind::Parents,
-        "Import-ID;Vorname;Nachname\nP1;Eva;Arndt\nP2;Karl;Bork\n",
-    );
+    let without_children =
+        parsed(ImportKind::Parents, "Import-ID;Vorname;Nachname\nP1;Eva;Arndt\nP2;Karl;Bork\n");
     let after = apply(&directory, &plan);
     assert!(plan_of(&without_children, &after).is_noop());
 }
@@ -371,20 +336,14 @@ fn a_full_year_round_trips_to_a_noop() {
     assert_eq!(second_plan.class_creates, ["7a"]);
     let after_second = apply(&after_first, &second_plan);
     assert!(plan_of(&second, &after_second).is_noop());
-    let anna = after_second
-        .users
-        .iter()
-        .find(|u| u.import_id == "2")
-        .unwrap();
+    let anna = after_second.users.iter().find(|u| u.import_id == "2").unwrap();
     assert_eq!(anna.login, "anna.mueller2");
     assert_eq!(anna.display_name, "Anna Müller-Lüdenscheidt");
 }
 
 #[test]
 fn two_thousand_pupils_plan_and_replan() {
-    const FIRST_NAMES: [&str; 8] = [
-        "Anna", "Ben", "Zoë", "Jörg", "Iñigo", "Søren", "Lea", "Ömer",
-    ];
+    const FIRST_NAMES: [&str; 8] = ["Anna", "Ben", "Zoë", "Jörg", "Iñigo", "Søren", "Lea", "Ömer"];
     const LAST_NAMES: [&str; 6] = ["Müller", "Groß", "Çelik", "Weiß", "Schmidt", "Öztürk"];
     let mut text = format!("{HEADER}\r\n");
     for n in 0..2000_usize {
@@ -392,10 +351,7 @@ fn two_thousand_pupils_plan_and_replan() {
         let last = LAST_NAMES[(n / FIRST_NAMES.len()) % LAST_NAMES.len()];
         let class = format!("{}{}", 5 + n % 6, ["a", "b", "c"][(n / 6) % 3]);
         let day = 1 + n % 28;
-        text.push_str(&format!(
-            "{};{last};{first};{class};{day:02}.03.2012;2\r\n",
-            10_000 + n
-        ));
+        text.push_str(&format!("{};{last};{first};{class};{day:02}.03.2012;2\r\n", 10_000 + n));
     }
     let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
     let file = parse(&bytes, ImportKind::Pupils, None).unwrap();
@@ -409,11 +365,7 @@ fn two_thousand_pupils_plan_and_replan() {
     let unique: HashSet<&str> = logins(&first_plan).into_iter().collect();
     assert_eq!(unique.len(), 2000);
     assert!(unique.contains("anna.mueller") && unique.contains("anna.mueller2"));
-    assert!(
-        unique
-            .iter()
-            .all(|login| crate::import::logins::is_valid_login(login))
-    );
+    assert!(unique.iter().all(|login| crate::import::logins::is_valid_login(login)));
     assert_eq!(first_plan.class_creates.len(), 18);
     let after = apply(&start, &first_plan);
     assert!(plan_of(&file, &after).is_noop());
@@ -427,10 +379,7 @@ fn plans_serialize_for_the_preview() {
     let json = serde_json::to_value(&plan).unwrap();
     assert_eq!(json["kind"], "pupils");
     assert_eq!(json["creates"][0]["login"], "anna.mueller");
-    assert_eq!(
-        json["deactivations"][0]["reason"]["kind"],
-        "missing_from_file"
-    );
+    assert_eq!(json["deactivations"][0]["reason"]["kind"], "missing_from_file");
     assert_eq!(json["rejected"][0]["reason"]["code"], "missing_import_id");
     let summary = serde_json::to_value(plan.summary()).unwrap();
     assert_eq!(summary["creates"], 1);

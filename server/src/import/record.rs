@@ -51,27 +51,14 @@ pub(crate) fn read_record(
 ) -> Result<ImportRecord, RejectReason> {
     let found = fields.len();
     if found < header_width {
-        return Err(RejectReason::TooFewFields {
-            expected: header_width,
-            found,
-        });
+        return Err(RejectReason::TooFewFields { expected: header_width, found });
     }
-    if fields
-        .iter()
-        .skip(header_width)
-        .any(|field| !field.is_empty())
-    {
-        return Err(RejectReason::TooManyFields {
-            expected: header_width,
-            found,
-        });
+    if fields.iter().skip(header_width).any(|field| !field.is_empty()) {
+        return Err(RejectReason::TooManyFields { expected: header_width, found });
     }
     let field = |index: usize| fields.get(index).copied().unwrap_or("");
     let optional = |index: Option<usize>| {
-        index
-            .map(field)
-            .filter(|value| !value.is_empty())
-            .map(str::to_owned)
+        index.map(field).filter(|value| !value.is_empty()).map(str::to_owned)
     };
 
     let import_id = field(columns.import_id);
@@ -79,9 +66,7 @@ pub(crate) fn read_record(
         return Err(RejectReason::MissingImportId);
     }
     if import_id.chars().count() > MAX_IMPORT_ID_LENGTH || import_id.chars().any(char::is_control) {
-        return Err(RejectReason::InvalidImportId {
-            value: import_id.to_owned(),
-        });
+        return Err(RejectReason::InvalidImportId { value: import_id.to_owned() });
     }
 
     let last_name = field(columns.last_name);
@@ -92,25 +77,19 @@ pub(crate) fn read_record(
     let display_first_name = optional(columns.call_name).unwrap_or_else(|| first_name.to_owned());
     for name in [first_name, last_name, &display_first_name] {
         if name.chars().any(char::is_control) {
-            return Err(RejectReason::InvalidName {
-                value: name.to_owned(),
-            });
+            return Err(RejectReason::InvalidName { value: name.to_owned() });
         }
     }
     let display_name = format!("{display_first_name} {last_name}");
     if display_name.chars().count() > MAX_NAME_LENGTH {
-        return Err(RejectReason::InvalidName {
-            value: display_name,
-        });
+        return Err(RejectReason::InvalidName { value: display_name });
     }
 
     let class = optional(columns.class);
     if let Some(class) = &class
         && (class.chars().count() > MAX_NAME_LENGTH || class.chars().any(char::is_control))
     {
-        return Err(RejectReason::InvalidClass {
-            value: class.clone(),
-        });
+        return Err(RejectReason::InvalidClass { value: class.clone() });
     }
     if kind == ImportKind::Pupils && class.is_none() {
         return Err(RejectReason::MissingClass);
@@ -134,9 +113,7 @@ pub(crate) fn read_record(
     if let Some(value) = &email
         && !looks_like_email(value)
     {
-        return Err(RejectReason::InvalidEmail {
-            value: value.clone(),
-        });
+        return Err(RejectReason::InvalidEmail { value: value.clone() });
     }
 
     Ok(ImportRecord {
@@ -180,17 +157,12 @@ pub(crate) fn parse_date(text: &str) -> Option<String> {
         }
         (day, month, year)
     };
-    let all_digits = [day, month, year]
-        .iter()
-        .all(|part| part.chars().all(|c| c.is_ascii_digit()));
+    let all_digits = [day, month, year].iter().all(|part| part.chars().all(|c| c.is_ascii_digit()));
     if !all_digits {
         return None;
     }
-    let (day, month, year) = (
-        day.parse::<u32>().ok()?,
-        month.parse::<u32>().ok()?,
-        year.parse::<u32>().ok()?,
-    );
+    let (day, month, year) =
+        (day.parse::<u32>().ok()?, month.parse::<u32>().ok()?, year.parse::<u32>().ok()?);
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let days_in_month = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -254,17 +226,8 @@ mod tests {
 
     #[test]
     fn a_complete_line_becomes_a_record() {
-        let record = read(&[
-            "1001",
-            "Groß",
-            "Maximilian",
-            "Max",
-            "5a",
-            "1.2.2012",
-            "2",
-            "",
-        ])
-        .unwrap();
+        let record =
+            read(&["1001", "Groß", "Maximilian", "Max", "5a", "1.2.2012", "2", ""]).unwrap();
         assert_eq!(record.line, 7);
         assert_eq!(record.display_first_name, "Max");
         assert_eq!(record.display_name(), "Max Groß");
@@ -281,19 +244,10 @@ mod tests {
     fn field_counts_are_checked() {
         assert_eq!(
             read(&["1001", "Groß", "Max"]),
-            Err(RejectReason::TooFewFields {
-                expected: 8,
-                found: 3
-            })
+            Err(RejectReason::TooFewFields { expected: 8, found: 3 })
         );
         let long = ["1001", "Groß", "Max", "", "5a", "", "", "", "", "surplus"];
-        assert_eq!(
-            read(&long),
-            Err(RejectReason::TooManyFields {
-                expected: 8,
-                found: 10
-            })
-        );
+        assert_eq!(read(&long), Err(RejectReason::TooManyFields { expected: 8, found: 10 }));
         // Trailing empty fields (a separator at the end of the line) are harmless.
         assert!(read(&["1001", "Groß", "Max", "", "5a", "", "", "", "", ""]).is_ok());
     }
@@ -307,28 +261,15 @@ mod tests {
             read(&fields)
         };
         assert_eq!(with(0, ""), Err(RejectReason::MissingImportId));
-        assert!(matches!(
-            with(0, "x\u{7}"),
-            Err(RejectReason::InvalidImportId { .. })
-        ));
+        assert!(matches!(with(0, "x\u{7}"), Err(RejectReason::InvalidImportId { .. })));
         assert_eq!(with(1, ""), Err(RejectReason::MissingName));
         assert_eq!(with(2, ""), Err(RejectReason::MissingName));
-        assert!(matches!(
-            with(2, "Max\nMoritz"),
-            Err(RejectReason::InvalidName { .. })
-        ));
+        assert!(matches!(with(2, "Max\nMoritz"), Err(RejectReason::InvalidName { .. })));
         assert_eq!(with(4, ""), Err(RejectReason::MissingClass));
-        assert_eq!(
-            with(6, "aktiv"),
-            Err(RejectReason::InvalidStatus {
-                value: "aktiv".into()
-            })
-        );
+        assert_eq!(with(6, "aktiv"), Err(RejectReason::InvalidStatus { value: "aktiv".into() }));
         assert_eq!(
             with(7, "max at example.org"),
-            Err(RejectReason::InvalidEmail {
-                value: "max at example.org".into()
-            })
+            Err(RejectReason::InvalidEmail { value: "max at example.org".into() })
         );
         // Teachers need no class.
         let fields = ["1001", "Groß", "Max", "", "", "", "", ""];
@@ -358,18 +299,13 @@ mod tests {
         }
         assert_eq!(
             read(&["1001", "Groß", "Max", "", "5a", "31.02.2012", "", ""]),
-            Err(RejectReason::InvalidBirthDate {
-                value: "31.02.2012".into()
-            })
+            Err(RejectReason::InvalidBirthDate { value: "31.02.2012".into() })
         );
     }
 
     #[test]
     fn child_ids_are_split() {
-        assert_eq!(
-            split_child_ids("1001, 1002|1003,,1001"),
-            ["1001", "1002", "1003"]
-        );
+        assert_eq!(split_child_ids("1001, 1002|1003,,1001"), ["1001", "1002", "1003"]);
         assert!(split_child_ids("").is_empty());
     }
 }

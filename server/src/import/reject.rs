@@ -155,35 +155,20 @@ mod tests {
             import_id: Some("1001".into()),
             reason: RejectReason::DuplicateImportId { first_line: 2 },
         };
-        assert_eq!(
-            rejected.reason.message(),
-            "The import ID already appears on line 2."
-        );
-        assert_eq!(
-            rejected.reason.message_de(),
-            "Die Import-ID steht bereits in Zeile 2."
-        );
+        assert_eq!(rejected.reason.message(), "The import ID already appears on line 2.");
+        assert_eq!(rejected.reason.message_de(), "Die Import-ID steht bereits in Zeile 2.");
         let json = serde_json::to_value(&rejected).unwrap();
         assert_eq!(json["reason"]["code"], "duplicate_import_id");
         assert_eq!(json["reason"]["first_line"], 2);
-        assert_eq!(
-            json["message_de"],
-            "Die Import-ID steht bereits in Zeile 2."
-        );
+        assert_eq!(json["message_de"], "Die Import-ID steht bereits in Zeile 2.");
     }
 
     #[test]
     fn every_reason_has_both_messages() {
         let value = || "x".to_owned();
         let reasons = [
-            RejectReason::TooFewFields {
-                expected: 3,
-                found: 2,
-            },
-            RejectReason::TooManyFields {
-                expected: 3,
-                found: 4,
-            },
+            RejectReason::TooFewFields { expected: 3, found: 2 },
+            RejectReason::TooManyFields { expected: 3, found: 4 },
             RejectReason::MissingImportId,
             RejectReason::InvalidImportId { value: value() },
             RejectReason::MissingName,

@@ -90,23 +90,14 @@ pub(crate) fn apply(directory: &DirectorySnapshot, plan: &ImportPlan) -> Directo
         next.users[index].status = UserStatus::Active;
     }
     for link in &plan.parent_links {
-        let parent = next
-            .users
-            .iter_mut()
-            .find(|u| u.import_id == link.parent_import_id)
-            .unwrap();
+        let parent = next.users.iter_mut().find(|u| u.import_id == link.parent_import_id).unwrap();
         assert!(!parent.child_import_ids.contains(&link.child_import_id));
         parent.child_import_ids.push(link.child_import_id.clone());
     }
     for unlink in &plan.parent_unlinks {
-        let parent = next
-            .users
-            .iter_mut()
-            .find(|u| u.import_id == unlink.parent_import_id)
-            .unwrap();
-        parent
-            .child_import_ids
-            .retain(|c| *c != unlink.child_import_id);
+        let parent =
+            next.users.iter_mut().find(|u| u.import_id == unlink.parent_import_id).unwrap();
+        parent.child_import_ids.retain(|c| *c != unlink.child_import_id);
     }
     next
 }

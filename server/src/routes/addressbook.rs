@@ -32,21 +32,16 @@ pub async fn address_book(
     let mut people: BTreeMap<UserId, AddressBookEntry> = BTreeMap::new();
     for mine in state.store.groups_of_user(school, session.user.id).await? {
         for member in state.store.members(school, mine.group.id).await? {
-            let active = matches!(
-                member.user.status,
-                UserStatus::Active | UserStatus::Restricted
-            );
+            let active = matches!(member.user.status, UserStatus::Active | UserStatus::Restricted);
             if member.user.id == session.user.id || !active {
                 continue;
             }
-            let entry = people
-                .entry(member.user.id)
-                .or_insert_with(|| AddressBookEntry {
-                    user_id: member.user.id,
-                    display_name: member.user.display_name.clone(),
-                    role: member.user.role,
-                    groups: Vec::new(),
-                });
+            let entry = people.entry(member.user.id).or_insert_with(|| AddressBookEntry {
+                user_id: member.user.id,
+                display_name: member.user.display_name.clone(),
+                role: member.user.role,
+                groups: Vec::new(),
+            });
             entry.groups.push(mine.group.name.clone());
         }
     }

@@ -27,9 +27,7 @@ pub async fn user_consents(
     ApiPath(id): ApiPath<UserId>,
 ) -> Result<Json<ConsentState>, ApiError> {
     let user = state.store.user(admin.school.id, id).await?;
-    Ok(Json(
-        consent::consent_state(&state.store, admin.school.id, &user, state.now_ms()).await?,
-    ))
+    Ok(Json(consent::consent_state(&state.store, admin.school.id, &user, state.now_ms()).await?))
 }
 
 /// Records or withdraws one giver's consent for many pupils, then applies the consent rule to
@@ -68,17 +66,10 @@ pub async fn bulk_consent(
                 .record_consent(school, user.id, request.given_by, Some(admin.user.id), now)
                 .await?
         } else {
-            state
-                .store
-                .withdraw_consent(school, user.id, request.given_by, now)
-                .await?
+            state.store.withdraw_consent(school, user.id, request.given_by, now).await?
         };
         if changed {
-            let action = if request.given {
-                "consent.recorded"
-            } else {
-                "consent.withdrawn"
-            };
+            let action = if request.given { "consent.recorded" } else { "consent.withdrawn" };
             let summary = format!("given by {}", request.given_by.as_str());
             audit::record(&state, &admin, action, Some(user.id.to_string()), summary).await?;
         }
@@ -108,29 +99,12 @@ pub async fn set_module(
     ApiJson(request): ApiJson<SetModuleRequest>,
 ) -> Result<Json<ModuleSwitch>, ApiError> {
     let now = state.now_ms();
-    state
-        .store
-        .set_module(admin.school.id, module, request.enabled, admin.user.id, now)
+    state.store.set_module(admin.school.id, module, request.enabled, admin.user.id, now).await?;
+    let summary = format!("{} {}", module.as_str(), if request.enabled { "on" } else { "off" });
+    audit::record(&state, &admin, "module.switched", Some(module.as_str().to_owned()), summary)
         .await?;
-    let summary = format!(
-        "{} {}",
-        module.as_str(),
-        if request.enabled { "on" } else { "off" }
-    );
-    audit::record(
-        &state,
-        &admin,
-        "module.switched",
-        Some(module.as_str().to_owned()),
-        summary,
-    )
-    .await?;
     access::recheck_school(&state, admin.school.id).await;
-    Ok(Json(ModuleSwitch {
-        module,
-        enabled: request.enabled,
-        changed_at: Some(now),
-    }))
+    Ok(Json(ModuleSwitch { module, enabled: request.enabled, changed_at: Some(now) }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,12 +122,7 @@ pub async fn audit_log(
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let entries = state
         .store
-        .audit_entries(
-            admin.school.id,
-            query.target.as_deref(),
-            query.before,
-            limit,
-        )
+        .audit_entries(admin.school.id, query.target.as_deref(), query.before, limit)
         .await?;
     Ok(Json(entries))
 }
@@ -188,19 +157,10 @@ pub async fn export_user(
         "login_events": login_events,
         "audit_entries": state.store.audit_entries(school, Some(&id.to_string()), None, 10_000).await?,
     });
-    audit::record(
-        &state,
-        &admin,
-        "user.exported",
-        Some(id.to_string()),
-        "data export (Art. 15)",
-    )
-    .await?;
+    audit::record(&state, &admin, "user.exported", Some(id.to_string()), "data export (Art. 15)")
+        .await?;
     let body = serde_json::to_vec_pretty(&document).map_err(ApiError::internal)?;
-    let disposition = format!(
-        "attachment; filename=\"schulhof-export-{}.json\"",
-        user.login
-    );
+    let disposition = format!("attachment; filename=\"schulhof-export-{}.json\"", user.login);
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_owned()),

@@ -35,9 +35,7 @@ pub async fn login(
     let now = state.now_ms();
     if let Err(wait_ms) = state.throttle().check(now, &login, peer.ip()) {
         state.metrics.login("throttled");
-        return Err(ApiError::throttled(
-            u64::try_from((wait_ms + 999) / 1000).unwrap_or(1),
-        ));
+        return Err(ApiError::throttled(u64::try_from((wait_ms + 999) / 1000).unwrap_or(1)));
     }
 
     let school = find_school(&state, &login, request.school.as_deref()).await?;
@@ -45,13 +43,10 @@ pub async fn login(
         Some(school) => state.store.credentials(school, &login).await?,
         None => None,
     };
-    let hash = credentials.as_ref().map_or_else(
-        || state.dummy_password_hash.clone(),
-        |c| c.password_hash.clone(),
-    );
-    let password_ok = verify_password(request.password, hash)
-        .await
-        .map_err(ApiError::internal)?;
+    let hash = credentials
+        .as_ref()
+        .map_or_else(|| state.dummy_password_hash.clone(), |c| c.password_hash.clone());
+    let password_ok = verify_password(request.password, hash).await.map_err(ApiError::internal)?;
 
     let ip = peer.ip().to_string();
     let user = match credentials {
@@ -60,32 +55,19 @@ pub async fn login(
             state.throttle().record_failure(now, &login, peer.ip());
             state.metrics.login("invalid_credentials");
             let user = other.map(|c| c.user.id);
-            state
-                .store
-                .record_login_event(school, user, &ip, "invalid_credentials", now)
-                .await?;
+            state.store.record_login_event(school, user, &ip, "invalid_credentials", now).await?;
             return Err(ApiError::new(ErrorCode::InvalidCredentials));
         }
     };
     state.throttle().record_success(&login);
     if matches!(user.status, UserStatus::Inactive | UserStatus::Deleted) {
         state.metrics.login("inactive");
-        state
-            .store
-            .record_login_event(school, Some(user.id), &ip, "inactive", now)
-            .await?;
+        state.store.record_login_event(school, Some(user.id), &ip, "inactive", now).await?;
         return Err(ApiError::new(ErrorCode::AccountInactive));
     }
     // Restricted users log in, but every module refuses them (see `CurrentSession`).
-    let outcome = if user.status == UserStatus::Restricted {
-        "restricted"
-    } else {
-        "ok"
-    };
-    state
-        .store
-        .record_login_event(school, Some(user.id), &ip, outcome, now)
-        .await?;
+    let outcome = if user.status == UserStatus::Restricted { "restricted" } else { "ok" };
+    state.store.record_login_event(school, Some(user.id), &ip, outcome, now).await?;
 
     let school_id = school.ok_or_else(|| ApiError::internal("user without school"))?;
     let token = new_token().map_err(ApiError::internal)?;
@@ -108,10 +90,7 @@ pub async fn login(
     state.metrics.login(outcome);
     let school = state.store.school(school_id).await?;
     let mut response = Json(super::me::me_of(&state, user, school).await?).into_response();
-    append_cookie(
-        response.headers_mut(),
-        session_cookie(&token, state.config.is_https())?,
-    );
+    append_cookie(response.headers_mut(), session_cookie(&token, state.config.is_https())?);
     Ok(response)
 }
 
@@ -136,10 +115,7 @@ pub async fn logout(
     State(state): State<SharedState>,
     SessionAllowingPasswordChange(session): SessionAllowingPasswordChange,
 ) -> Result<Response, ApiError> {
-    state
-        .store
-        .revoke_session(session.school.id, session.user.id, session.session_id)
-        .await?;
+    state.store.revoke_session(session.school.id, session.user.id, session.session_id).await?;
     state.hub.close_session(
         session.session_id,
         close_code::UNAUTHENTICATED,
@@ -147,10 +123,7 @@ pub async fn logout(
         state.now_ms(),
     );
     let mut response = StatusCode::NO_CONTENT.into_response();
-    append_cookie(
-        response.headers_mut(),
-        clear_cookie(state.config.is_https())?,
-    );
+    append_cookie(response.headers_mut(), clear_cookie(state.config.is_https())?);
     Ok(response)
 }
 
@@ -164,14 +137,7 @@ pub async fn ws_ticket(
     let ttl_ms = i64::try_from(TICKET_TTL_SECONDS * 1000).unwrap_or(30_000);
     state
         .store
-        .create_ticket(
-            &hash_token(&ticket),
-            session.session_id,
-            state.now_ms() + ttl_ms,
-        )
+        .create_ticket(&hash_token(&ticket), session.session_id, state.now_ms() + ttl_ms)
         .await?;
-    Ok(Json(WsTicket {
-        ticket,
-        expires_in_seconds: TICKET_TTL_SECONDS,
-    }))
+    Ok(Json(WsTicket { ticket, expires_in_seconds: TICKET_TTL_SECONDS }))
 }

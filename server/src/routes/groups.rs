@@ -29,9 +29,7 @@ pub async fn list(
     AdminSession(admin): AdminSession,
     ApiQuery(query): ApiQuery<GroupQuery>,
 ) -> Result<Json<Vec<Group>>, ApiError> {
-    Ok(Json(
-        state.store.list_groups(admin.school.id, query.kind).await?,
-    ))
+    Ok(Json(state.store.list_groups(admin.school.id, query.kind).await?))
 }
 
 /// The owner must be a user of the same school.
@@ -63,19 +61,9 @@ pub async fn create(
         owner_id: request.owner_id,
     };
     check_owner(&state, admin.school.id, new.owner_id).await?;
-    let group = state
-        .store
-        .create_group(admin.school.id, &new, state.now_ms())
-        .await?;
+    let group = state.store.create_group(admin.school.id, &new, state.now_ms()).await?;
     let summary = format!("kind {}", group.kind.as_str());
-    audit::record(
-        &state,
-        &admin,
-        "group.created",
-        Some(group.id.to_string()),
-        summary,
-    )
-    .await?;
+    audit::record(&state, &admin, "group.created", Some(group.id.to_string()), summary).await?;
     Ok((StatusCode::CREATED, Json(group)))
 }
 
@@ -94,27 +82,13 @@ pub async fn update(
     ApiJson(request): ApiJson<UpdateGroupRequest>,
 ) -> Result<Json<Group>, ApiError> {
     let changes = GroupChanges {
-        name: request
-            .name
-            .as_deref()
-            .map(|n| validate::name("name", n))
-            .transpose()?,
+        name: request.name.as_deref().map(|n| validate::name("name", n)).transpose()?,
         kind: request.kind,
         owner_id: request.owner_id,
     };
     check_owner(&state, admin.school.id, changes.owner_id.flatten()).await?;
-    let group = state
-        .store
-        .update_group(admin.school.id, id, &changes)
-        .await?;
-    audit::record(
-        &state,
-        &admin,
-        "group.updated",
-        Some(id.to_string()),
-        "name/kind/owner",
-    )
-    .await?;
+    let group = state.store.update_group(admin.school.id, id, &changes).await?;
+    audit::record(&state, &admin, "group.updated", Some(id.to_string()), "name/kind/owner").await?;
     Ok(Json(group))
 }
 
@@ -123,22 +97,11 @@ pub async fn delete(
     AdminSession(admin): AdminSession,
     ApiPath(id): ApiPath<GroupId>,
 ) -> Result<StatusCode, ApiError> {
-    let members: Vec<UserId> = state
-        .store
-        .members(admin.school.id, id)
-        .await?
-        .into_iter()
-        .map(|m| m.user.id)
-        .collect();
+    let members: Vec<UserId> =
+        state.store.members(admin.school.id, id).await?.into_iter().map(|m| m.user.id).collect();
     state.store.delete_group(admin.school.id, id).await?;
-    audit::record(
-        &state,
-        &admin,
-        "group.deleted",
-        Some(id.to_string()),
-        "with memberships",
-    )
-    .await?;
+    audit::record(&state, &admin, "group.deleted", Some(id.to_string()), "with memberships")
+        .await?;
     access::recheck_users(&state, members).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -158,19 +121,9 @@ pub async fn set_member(
     ApiPath((group, user)): ApiPath<(GroupId, UserId)>,
     ApiJson(request): ApiJson<SetMemberRequest>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .store
-        .set_member(admin.school.id, group, user, request.role, state.now_ms())
-        .await?;
+    state.store.set_member(admin.school.id, group, user, request.role, state.now_ms()).await?;
     let summary = format!("user {user} as {}", request.role.as_str());
-    audit::record(
-        &state,
-        &admin,
-        "member.set",
-        Some(group.to_string()),
-        summary,
-    )
-    .await?;
+    audit::record(&state, &admin, "member.set", Some(group.to_string()), summary).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -179,19 +132,9 @@ pub async fn remove_member(
     AdminSession(admin): AdminSession,
     ApiPath((group, user)): ApiPath<(GroupId, UserId)>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .store
-        .remove_member(admin.school.id, group, user)
-        .await?;
+    state.store.remove_member(admin.school.id, group, user).await?;
     let summary = format!("user {user}");
-    audit::record(
-        &state,
-        &admin,
-        "member.removed",
-        Some(group.to_string()),
-        summary,
-    )
-    .await?;
+    audit::record(&state, &admin, "member.removed", Some(group.to_string()), summary).await?;
     access::recheck_user(&state, user).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -69,12 +69,7 @@ pub async fn preview(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Preview>, ApiError> {
     let bytes = file_bytes(body)?;
-    let file = ImportFile {
-        school: admin.school.id,
-        kind: query.kind,
-        bytes,
-        mapping: None,
-    };
+    let file = ImportFile { school: admin.school.id, kind: query.kind, bytes, mapping: None };
     Ok(Json(importer::preview(&state.store, file).await?))
 }
 
@@ -98,17 +93,9 @@ pub async fn apply(
             let line = serde_json::json!({ "type": "progress", "done": done, "total": total });
             let _ = progress_lines.try_send(format!("{line}\n"));
         };
-        let actor = Actor {
-            id: Some(admin.user.id),
-            login: &admin.user.login,
-        };
+        let actor = Actor { id: Some(admin.user.id), login: &admin.user.login };
         let now = state.now_ms();
-        let file = ImportFile {
-            school: admin.school.id,
-            kind: query.kind,
-            bytes,
-            mapping: None,
-        };
+        let file = ImportFile { school: admin.school.id, kind: query.kind, bytes, mapping: None };
         let result = importer::apply(&state.store, file, actor, now, &mut progress).await;
         let line = match result {
             Ok(applied) => serde_json::json!({ "type": "done", "result": applied }),
@@ -119,15 +106,10 @@ pub async fn apply(
         };
         let _ = lines.send(format!("{line}\n")).await;
     });
-    let body = Body::from_stream(futures_util::stream::unfold(
-        receiver,
-        |mut receiver| async move {
-            receiver
-                .recv()
-                .await
-                .map(|line| (Ok::<_, Infallible>(line), receiver))
-        },
-    ));
+    let body =
+        Body::from_stream(futures_util::stream::unfold(receiver, |mut receiver| async move {
+            receiver.recv().await.map(|line| (Ok::<_, Infallible>(line), receiver))
+        }));
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
 }
 
@@ -141,10 +123,7 @@ pub async fn credentials_sheet_csv(
     AdminSession(admin): AdminSession,
     ApiPath(path): ApiPath<RunPath>,
 ) -> Result<Response, ApiError> {
-    let rows = state
-        .store
-        .import_credentials(admin.school.id, &path.run, state.now_ms())
-        .await?;
+    let rows = state.store.import_credentials(admin.school.id, &path.run, state.now_ms()).await?;
     if rows.is_empty() {
         return Err(ApiError::not_found());
     }
@@ -164,17 +143,15 @@ pub async fn credentials_sheet_html(
     AdminSession(admin): AdminSession,
     ApiPath(path): ApiPath<RunPath>,
 ) -> Result<Response, ApiError> {
-    let rows = state
-        .store
-        .import_credentials(admin.school.id, &path.run, state.now_ms())
-        .await?;
+    let rows = state.store.import_credentials(admin.school.id, &path.run, state.now_ms()).await?;
     if rows.is_empty() {
         return Err(ApiError::not_found());
     }
-    let url = state.config.public_url.as_ref().map_or_else(
-        || "der Schulplattform".to_owned(),
-        |u| u.origin().ascii_serialization(),
-    );
+    let url = state
+        .config
+        .public_url
+        .as_ref()
+        .map_or_else(|| "der Schulplattform".to_owned(), |u| u.origin().ascii_serialization());
     Ok((
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         credentials_html(&admin.school.name, &url, &rows),
@@ -188,10 +165,7 @@ pub async fn discard_credentials(
     AdminSession(admin): AdminSession,
     ApiPath(path): ApiPath<RunPath>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .store
-        .discard_import_credentials(admin.school.id, &path.run)
-        .await?;
+    state.store.discard_import_credentials(admin.school.id, &path.run).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -205,10 +179,7 @@ pub async fn profile(
     AdminSession(admin): AdminSession,
     ApiPath(path): ApiPath<KindPath>,
 ) -> Result<Json<ColumnMapping>, ApiError> {
-    let mapping = state
-        .store
-        .import_profile(admin.school.id, path.kind)
-        .await?;
+    let mapping = state.store.import_profile(admin.school.id, path.kind).await?;
     mapping.map(Json).ok_or_else(ApiError::not_found)
 }
 
@@ -231,10 +202,7 @@ pub async fn save_profile(
             ));
         }
     }
-    state
-        .store
-        .save_import_profile(admin.school.id, path.kind, &mapping, state.now_ms())
-        .await?;
+    state.store.save_import_profile(admin.school.id, path.kind, &mapping, state.now_ms()).await?;
     crate::audit::record(
         &state,
         &admin,

@@ -26,40 +26,22 @@ pub async fn me(
 /// The "who am I" answer: user, school and the modules the school has switched on.
 pub async fn me_of(state: &SharedState, user: User, school: School) -> Result<Me, ApiError> {
     let switches = state.store.module_switches(school.id).await?;
-    let modules = switches
-        .into_iter()
-        .filter(|m| m.enabled)
-        .map(|m| m.module)
-        .collect();
-    Ok(Me {
-        user,
-        school,
-        modules,
-    })
+    let modules = switches.into_iter().filter(|m| m.enabled).map(|m| m.module).collect();
+    Ok(Me { user, school, modules })
 }
 
 pub async fn my_groups(
     State(state): State<SharedState>,
     CurrentSession(session): CurrentSession,
 ) -> Result<Json<Vec<MyGroup>>, ApiError> {
-    Ok(Json(
-        state
-            .store
-            .groups_of_user(session.school.id, session.user.id)
-            .await?,
-    ))
+    Ok(Json(state.store.groups_of_user(session.school.id, session.user.id).await?))
 }
 
 pub async fn my_children(
     State(state): State<SharedState>,
     CurrentSession(session): CurrentSession,
 ) -> Result<Json<Vec<User>>, ApiError> {
-    Ok(Json(
-        state
-            .store
-            .children(session.school.id, session.user.id)
-            .await?,
-    ))
+    Ok(Json(state.store.children(session.school.id, session.user.id).await?))
 }
 
 /// Changes the own password (also the initial one); other sessions of the user end, this one
@@ -72,15 +54,10 @@ pub async fn change_password(
     validate::new_password(&request.new_password)?;
     let school = session.school.id;
     let stored = state.store.password_hash(school, session.user.id).await?;
-    if !verify_password(request.current_password, stored)
-        .await
-        .map_err(ApiError::internal)?
-    {
+    if !verify_password(request.current_password, stored).await.map_err(ApiError::internal)? {
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
     }
-    let hash = hash_password(request.new_password)
-        .await
-        .map_err(ApiError::internal)?;
+    let hash = hash_password(request.new_password).await.map_err(ApiError::internal)?;
     state
         .store
         .set_password(
@@ -102,12 +79,7 @@ pub async fn my_sessions(
 ) -> Result<Json<Vec<Session>>, ApiError> {
     let sessions = state
         .store
-        .list_sessions(
-            session.school.id,
-            session.user.id,
-            Some(session.session_id),
-            state.now_ms(),
-        )
+        .list_sessions(session.school.id, session.user.id, Some(session.session_id), state.now_ms())
         .await?;
     Ok(Json(sessions))
 }
@@ -117,10 +89,7 @@ pub async fn revoke_my_session(
     CurrentSession(session): CurrentSession,
     ApiPath(id): ApiPath<SessionId>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .store
-        .revoke_session(session.school.id, session.user.id, id)
-        .await?;
+    state.store.revoke_session(session.school.id, session.user.id, id).await?;
     access::recheck_user(&state, session.user.id).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -38,43 +38,20 @@ pub fn app(state: SharedState) -> Router {
         .route("/me/children", get(me::my_children))
         .route("/me/password", post(me::change_password))
         .route("/me/sessions", get(me::my_sessions))
-        .route(
-            "/me/sessions/{id}",
-            axum::routing::delete(me::revoke_my_session),
-        )
+        .route("/me/sessions/{id}", axum::routing::delete(me::revoke_my_session))
         .route("/users", get(users::list).post(users::create))
-        .route(
-            "/users/{id}",
-            get(users::get).patch(users::update).delete(users::delete),
-        )
+        .route("/users/{id}", get(users::get).patch(users::update).delete(users::delete))
         .route("/users/{id}/status", put(users::set_status))
         .route("/users/{id}/password-reset", post(users::reset_password))
         .route("/users/{id}/groups", get(users::groups))
-        .route(
-            "/users/{id}/sessions",
-            get(users::sessions).delete(users::revoke_sessions),
-        )
-        .route(
-            "/users/{id}/sessions/{session}",
-            axum::routing::delete(users::revoke_session),
-        )
+        .route("/users/{id}/sessions", get(users::sessions).delete(users::revoke_sessions))
+        .route("/users/{id}/sessions/{session}", axum::routing::delete(users::revoke_session))
         .route("/users/{id}/children", get(users::children))
-        .route(
-            "/users/{id}/children/{child}",
-            put(users::link_child).delete(users::unlink_child),
-        )
+        .route("/users/{id}/children/{child}", put(users::link_child).delete(users::unlink_child))
         .route("/groups", get(groups::list).post(groups::create))
-        .route(
-            "/groups/{id}",
-            get(groups::get)
-                .patch(groups::update)
-                .delete(groups::delete),
-        )
+        .route("/groups/{id}", get(groups::get).patch(groups::update).delete(groups::delete))
         .route("/groups/{id}/members", get(groups::members))
-        .route(
-            "/groups/{id}/members/{user}",
-            put(groups::set_member).delete(groups::remove_member),
-        )
+        .route("/groups/{id}/members/{user}", put(groups::set_member).delete(groups::remove_member))
         .route("/users/{id}/consents", get(administration::user_consents))
         .route("/users/{id}/export", get(administration::export_user))
         .route("/consents", post(administration::bulk_consent))
@@ -90,32 +67,14 @@ pub fn app(state: SharedState) -> Router {
             "/import/apply",
             post(import::apply).layer(DefaultBodyLimit::max(import::MAX_IMPORT_BYTES)),
         )
-        .route(
-            "/import/runs/{run}/credentials.csv",
-            get(import::credentials_sheet_csv),
-        )
-        .route(
-            "/import/runs/{run}/credentials.html",
-            get(import::credentials_sheet_html),
-        )
-        .route(
-            "/import/runs/{run}/credentials",
-            axum::routing::delete(import::discard_credentials),
-        )
-        .route(
-            "/import/profiles/{kind}",
-            get(import::profile).put(import::save_profile),
-        )
+        .route("/import/runs/{run}/credentials.csv", get(import::credentials_sheet_csv))
+        .route("/import/runs/{run}/credentials.html", get(import::credentials_sheet_html))
+        .route("/import/runs/{run}/credentials", axum::routing::delete(import::discard_credentials))
+        .route("/import/profiles/{kind}", get(import::profile).put(import::save_profile))
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            count_requests,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            require_same_origin,
-        ));
+        .route_layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(middleware::from_fn_with_state(state.clone(), require_same_origin));
 
     let web_dir = &state.config.web_dir;
     let web = ServeDir::new(web_dir).fallback(ServeFile::new(web_dir.join("index.html")));

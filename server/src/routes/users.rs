@@ -33,22 +33,13 @@ pub async fn list(
     AdminSession(admin): AdminSession,
     ApiQuery(query): ApiQuery<UserQuery>,
 ) -> Result<Json<Vec<User>>, ApiError> {
-    let filter = UserFilter {
-        role: query.role,
-        status: query.status,
-    };
+    let filter = UserFilter { role: query.role, status: query.status };
     let mut users = state.store.list_users(admin.school.id, &filter).await?;
-    if let Some(needle) = query
-        .q
-        .map(|q| q.trim().to_lowercase())
-        .filter(|q| !q.is_empty())
-    {
+    if let Some(needle) = query.q.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty()) {
         users.retain(|u| {
             u.login.contains(&needle)
                 || u.display_name.to_lowercase().contains(&needle)
-                || u.import_id
-                    .as_deref()
-                    .is_some_and(|id| id.to_lowercase() == needle)
+                || u.import_id.as_deref().is_some_and(|id| id.to_lowercase() == needle)
         });
     }
     Ok(Json(users))
@@ -57,9 +48,7 @@ pub async fn list(
 /// A fresh initial password and its hash.
 pub async fn initial_password() -> Result<(String, String), ApiError> {
     let password = new_initial_password().map_err(ApiError::internal)?;
-    let hash = hash_password(password.clone())
-        .await
-        .map_err(ApiError::internal)?;
+    let hash = hash_password(password.clone()).await.map_err(ApiError::internal)?;
     Ok((password, hash))
 }
 
@@ -109,26 +98,9 @@ pub async fn create(
             }
         }
     }
-    let summary = format!(
-        "role {}, status {}",
-        user.role.as_str(),
-        user.status.as_str()
-    );
-    audit::record(
-        &state,
-        &admin,
-        "user.created",
-        Some(user.id.to_string()),
-        summary,
-    )
-    .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedUser {
-            user,
-            initial_password,
-        }),
-    ))
+    let summary = format!("role {}, status {}", user.role.as_str(), user.status.as_str());
+    audit::record(&state, &admin, "user.created", Some(user.id.to_string()), summary).await?;
+    Ok((StatusCode::CREATED, Json(CreatedUser { user, initial_password })))
 }
 
 pub async fn get(
@@ -160,19 +132,10 @@ pub async fn update(
             .map(|n| validate::name("display_name", n))
             .transpose()?,
         role: request.role,
-        birth_date: request
-            .birth_date
-            .map(|d| validate::birth_date(d.as_deref()))
-            .transpose()?,
-        import_id: request
-            .import_id
-            .map(|i| validate::import_id(i.as_deref()))
-            .transpose()?,
+        birth_date: request.birth_date.map(|d| validate::birth_date(d.as_deref())).transpose()?,
+        import_id: request.import_id.map(|i| validate::import_id(i.as_deref())).transpose()?,
     };
-    let user = state
-        .store
-        .update_user(admin.school.id, id, &changes, state.now_ms())
-        .await?;
+    let user = state.store.update_user(admin.school.id, id, &changes, state.now_ms()).await?;
     let fields: Vec<&str> = [
         ("login", changes.login.is_some()),
         ("display_name", changes.display_name.is_some()),
@@ -184,14 +147,7 @@ pub async fn update(
     .filter_map(|(name, changed)| changed.then_some(name))
     .collect();
     let summary = format!("changed: {}", fields.join(", "));
-    audit::record(
-        &state,
-        &admin,
-        "user.updated",
-        Some(id.to_string()),
-        summary,
-    )
-    .await?;
+    audit::record(&state, &admin, "user.updated", Some(id.to_string()), summary).await?;
     Ok(Json(user))
 }
 
@@ -217,19 +173,9 @@ pub async fn set_status(
     }
     let school = admin.0.school.id;
     let before = state.store.user(school, id).await?;
-    let user = state
-        .store
-        .set_user_status(school, id, request.status, state.now_ms())
-        .await?;
+    let user = state.store.set_user_status(school, id, request.status, state.now_ms()).await?;
     let summary = format!("{} → {}", before.status.as_str(), user.status.as_str());
-    audit::record(
-        &state,
-        &admin.0,
-        "user.status",
-        Some(id.to_string()),
-        summary,
-    )
-    .await?;
+    audit::record(&state, &admin.0, "user.status", Some(id.to_string()), summary).await?;
     access::recheck_user(&state, id).await;
     Ok(Json(user))
 }
@@ -242,18 +188,9 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     refuse_self(&admin, id)?;
     let school = admin.0.school.id;
-    state
-        .store
-        .set_user_status(school, id, UserStatus::Deleted, state.now_ms())
+    state.store.set_user_status(school, id, UserStatus::Deleted, state.now_ms()).await?;
+    audit::record(&state, &admin.0, "user.deleted", Some(id.to_string()), "status → deleted")
         .await?;
-    audit::record(
-        &state,
-        &admin.0,
-        "user.deleted",
-        Some(id.to_string()),
-        "status → deleted",
-    )
-    .await?;
     access::recheck_user(&state, id).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -267,10 +204,7 @@ pub async fn reset_password(
     let school = admin.school.id;
     state.store.user(school, id).await?;
     let (initial_password, hash) = initial_password().await?;
-    state
-        .store
-        .set_password(school, id, &hash, true, None, state.now_ms())
-        .await?;
+    state.store.set_password(school, id, &hash, true, None, state.now_ms()).await?;
     audit::record(
         &state,
         &admin,
@@ -299,12 +233,7 @@ pub async fn sessions(
 ) -> Result<Json<Vec<Session>>, ApiError> {
     state.store.user(admin.school.id, id).await?;
     let current = Some(admin.session_id);
-    Ok(Json(
-        state
-            .store
-            .list_sessions(admin.school.id, id, current, state.now_ms())
-            .await?,
-    ))
+    Ok(Json(state.store.list_sessions(admin.school.id, id, current, state.now_ms()).await?))
 }
 
 pub async fn revoke_sessions(
@@ -314,14 +243,8 @@ pub async fn revoke_sessions(
 ) -> Result<StatusCode, ApiError> {
     state.store.user(admin.school.id, id).await?;
     state.store.revoke_all_sessions(admin.school.id, id).await?;
-    audit::record(
-        &state,
-        &admin,
-        "user.sessions_revoked",
-        Some(id.to_string()),
-        "all sessions",
-    )
-    .await?;
+    audit::record(&state, &admin, "user.sessions_revoked", Some(id.to_string()), "all sessions")
+        .await?;
     access::recheck_user(&state, id).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -331,19 +254,9 @@ pub async fn revoke_session(
     AdminSession(admin): AdminSession,
     ApiPath((id, session)): ApiPath<(UserId, SessionId)>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .store
-        .revoke_session(admin.school.id, id, session)
-        .await?;
+    state.store.revoke_session(admin.school.id, id, session).await?;
     let summary = format!("session {session}");
-    audit::record(
-        &state,
-        &admin,
-        "user.sessions_revoked",
-        Some(id.to_string()),
-        summary,
-    )
-    .await?;
+    audit::record(&state, &admin, "user.sessions_revoked", Some(id.to_string()), summary).await?;
     access::recheck_user(&state, id).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -373,19 +286,9 @@ pub async fn link_child(
             "Nur ein Elternkonto kann mit einem Schülerkonto verknüpft werden.",
         ));
     }
-    state
-        .store
-        .link_child(school, parent, child, state.now_ms())
-        .await?;
+    state.store.link_child(school, parent, child, state.now_ms()).await?;
     let summary = format!("child {child}");
-    audit::record(
-        &state,
-        &admin,
-        "parent.linked",
-        Some(parent.to_string()),
-        summary,
-    )
-    .await?;
+    audit::record(&state, &admin, "parent.linked", Some(parent.to_string()), summary).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -394,18 +297,8 @@ pub async fn unlink_child(
     AdminSession(admin): AdminSession,
     ApiPath((parent, child)): ApiPath<(UserId, UserId)>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .store
-        .unlink_child(admin.school.id, parent, child)
-        .await?;
+    state.store.unlink_child(admin.school.id, parent, child).await?;
     let summary = format!("child {child}");
-    audit::record(
-        &state,
-        &admin,
-        "parent.unlinked",
-        Some(parent.to_string()),
-        summary,
-    )
-    .await?;
+    audit::record(&state, &admin, "parent.unlinked", Some(parent.to_string()), summary).await?;
     Ok(StatusCode::NO_CONTENT)
 }

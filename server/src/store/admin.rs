@@ -73,9 +73,7 @@ impl Store {
             .fetch_all(pool)
             .await
         })?;
-        rows.into_iter()
-            .map(|row| row.into_consent().map(|(_, c)| c))
-            .collect()
+        rows.into_iter().map(|row| row.into_consent().map(|(_, c)| c)).collect()
     }
 
     /// The current (not withdrawn) consents of every user of a school.

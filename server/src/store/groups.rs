@@ -169,10 +169,7 @@ impl Store {
         rows.into_iter()
             .map(|row| {
                 let user: User = row.user.into_user()?;
-                Ok(Member {
-                    user,
-                    role: parse_member_role(&row.member_role)?,
-                })
+                Ok(Member { user, role: parse_member_role(&row.member_role)? })
             })
             .collect()
     }
@@ -243,11 +240,7 @@ impl Store {
             .await
             .map(|done| done.rows_affected())
         })?;
-        if affected == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        if affected == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
     /// The groups a user belongs to, with the user's role in each.

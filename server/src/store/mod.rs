@@ -89,10 +89,8 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10));
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(8)
-                    .connect_with(options)
-                    .await?;
+                let pool =
+                    SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
                 Pool::Sqlite(pool)
             }
             DatabaseConfig::Postgres { url } => {
@@ -112,11 +110,7 @@ impl Store {
 
     /// True when the database answers a trivial query (used by `/readyz`).
     pub async fn ping(&self) -> bool {
-        on_pool!(self, |pool| sqlx::query("SELECT 1")
-            .execute(pool)
-            .await
-            .map(|_| ()))
-        .is_ok()
+        on_pool!(self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ())).is_ok()
     }
 
     /// The back-end's name, for logs.

@@ -29,8 +29,7 @@ macro_rules! group_columns {
 pub(super) use group_columns;
 
 pub(super) fn parse_id<T: FromStr>(text: &str) -> Result<T, StoreError> {
-    text.parse()
-        .map_err(|_| StoreError::Corrupt(format!("bad id {text:?}")))
+    text.parse().map_err(|_| StoreError::Corrupt(format!("bad id {text:?}")))
 }
 
 fn parse_enum<T>(text: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
@@ -46,11 +45,7 @@ pub(super) struct SchoolRow {
 
 impl SchoolRow {
     pub fn into_school(self) -> Result<School, StoreError> {
-        Ok(School {
-            id: parse_id(&self.id)?,
-            name: self.name,
-            slug: self.slug,
-        })
+        Ok(School { id: parse_id(&self.id)?, name: self.name, slug: self.slug })
     }
 }
 

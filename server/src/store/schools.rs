@@ -13,11 +13,7 @@ impl Store {
         slug: &str,
         now_ms: i64,
     ) -> Result<School, StoreError> {
-        let school = School {
-            id: SchoolId::new(),
-            name: name.to_owned(),
-            slug: slug.to_owned(),
-        };
+        let school = School { id: SchoolId::new(), name: name.to_owned(), slug: slug.to_owned() };
         on_pool!(self, |pool| {
             sqlx::query("INSERT INTO schools (id, name, slug, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(school.id.to_string())
@@ -53,9 +49,7 @@ impl Store {
 
     pub async fn school_count(&self) -> Result<i64, StoreError> {
         let count: i64 = on_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT COUNT(*) FROM schools")
-                .fetch_one(pool)
-                .await
+            sqlx::query_scalar("SELECT COUNT(*) FROM schools").fetch_one(pool).await
         })?;
         Ok(count)
     }
@@ -63,9 +57,7 @@ impl Store {
     /// Every school's ID.
     pub async fn school_ids(&self) -> Result<Vec<SchoolId>, StoreError> {
         let ids: Vec<String> = on_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT id FROM schools ORDER BY id")
-                .fetch_all(pool)
-                .await
+            sqlx::query_scalar("SELECT id FROM schools ORDER BY id").fetch_all(pool).await
         })?;
         ids.iter().map(|id| super::rows::parse_id(id)).collect()
     }

@@ -170,9 +170,7 @@ impl Store {
             .fetch_all(pool)
             .await
         })?;
-        rows.into_iter()
-            .map(|row| row.into_session(current))
-            .collect()
+        rows.into_iter().map(|row| row.into_session(current)).collect()
     }
 
     /// Ends one session of a user.
@@ -191,11 +189,7 @@ impl Store {
                 .await
                 .map(|done| done.rows_affected())
         })?;
-        if affected == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        if affected == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
     /// Ends every session of a user.

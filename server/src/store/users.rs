@@ -139,10 +139,7 @@ impl Store {
             .await
         })?;
         row.map(|row| {
-            Ok(Credentials {
-                user: row.user.into_user()?,
-                password_hash: row.password_hash,
-            })
+            Ok(Credentials { user: row.user.into_user()?, password_hash: row.password_hash })
         })
         .transpose()
     }
@@ -176,12 +173,7 @@ impl Store {
             .bind(school.to_string())
             .bind(id.to_string())
             .bind(changes.login.as_deref().unwrap_or(&current.login))
-            .bind(
-                changes
-                    .display_name
-                    .as_deref()
-                    .unwrap_or(&current.display_name),
-            )
+            .bind(changes.display_name.as_deref().unwrap_or(&current.display_name))
             .bind(changes.role.unwrap_or(current.role).as_str())
             .bind(birth_date)
             .bind(import_id)
@@ -293,9 +285,7 @@ impl Store {
             .fetch_all(pool)
             .await
         })?;
-        rows.iter()
-            .map(|(school, user)| Ok((parse_id(school)?, parse_id(user)?)))
-            .collect()
+        rows.iter().map(|(school, user)| Ok((parse_id(school)?, parse_id(user)?))).collect()
     }
 
     /// The pupils linked to a parent.
@@ -377,10 +367,6 @@ impl Store {
             .await
             .map(|done| done.rows_affected())
         })?;
-        if affected == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        if affected == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 }

@@ -1,0 +1,172 @@
+//! The hub frames as the load generator reads and writes them. Incoming frames are decoded into a
+//! lean, borrowing view (type, id, topic, seq, the body's send stamp, error code) instead of the
+//! full `ServerFrame`, because a receiver decodes every delivery and the generator must stay far
+//! from saturating its core. Tests pin the view against `schulhof_proto::hub` so both stay one
+//! protocol.
+
+use std::borrow::Cow;
+
+use schulhof_proto::hub::ClientFrame;
+use serde::Deserialize;
+
+/// What the generator needs from a server frame.
+#[derive(Debug, Deserialize)]
+pub struct Incoming<'a> {
+    #[serde(rename = "type", borrow)]
+    pub kind: Cow<'a, str>,
+    #[serde(default)]
+    pub id: Option<u64>,
+    #[serde(default, borrow)]
+    pub topic: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub seq: Option<u64>,
+    #[serde(default)]
+    pub body: Option<Stamp>,
+    #[serde(default, borrow)]
+    pub code: Option<Cow<'a, str>>,
+}
+
+/// The body the generator publishes: the send time in nanoseconds since the run's start.
+#[derive(Debug, Deserialize)]
+pub struct Stamp {
+    #[serde(default)]
+    pub t: Option<u64>,
+}
+
+/// Decodes a server frame. Bodies that are not our stamp object still give a frame (body `None`).
+pub fn decode(text: &str) -> Result<Incoming<'_>, String> {
+    match serde_json::from_str::<Incoming<'_>>(text) {
+        Ok(frame) => Ok(frame),
+        Err(_) => {
+            #[derive(Deserialize)]
+            struct NoBody<'a> {
+                #[serde(rename = "type", borrow)]
+                kind: Cow<'a, str>,
+                #[serde(default)]
+                id: Option<u64>,
+                #[serde(default, borrow)]
+                topic: Option<Cow<'a, str>>,
+                #[serde(default)]
+                seq: Option<u64>,
+            }
+            let frame: NoBody<'_> =
+                serde_json::from_str(text).map_err(|error| format!("bad frame: {error}"))?;
+            Ok(Incoming {
+                kind: frame.kind,
+                id: frame.id,
+                topic: frame.topic,
+                seq: frame.seq,
+                body: None,
+                code: None,
+            })
+        }
+    }
+}
+
+/// `subscribe` to a topic (given as text, e.g. `group:<id>`).
+pub fn subscribe(id: u64, topic: &str) -> Result<String, String> {
+    let topic = topic.parse().map_err(|_| format!("not a topic: {topic}"))?;
+    let frame = ClientFrame::Subscribe { id, topic, since: None };
+    serde_json::to_string(&frame).map_err(|error| error.to_string())
+}
+
+/// `publish` with the stamp body; written by hand because it is on the hot path (the test checks
+/// that it is the same frame `ClientFrame` describes).
+pub fn publish(id: u64, topic: &str, stamp_ns: u64) -> String {
+    format!(r#"{{"type":"publish","id":{id},"topic":"{topic}","body":{{"t":{stamp_ns}}}}}"#)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use schulhof_proto::hub::{HubErrorCode, ServerFrame, Topic};
+    use schulhof_proto::{GroupId, UserId};
+
+    fn text(frame: &ServerFrame) -> String {
+        serde_json::to_string(frame).unwrap()
+    }
+
+    #[test]
+    fn messages_give_topic_seq_and_stamp() {
+        let group = GroupId::new();
+        let message = ServerFrame::Message {
+            topic: Topic::Group(group),
+            seq: 42,
+            from: UserId::new(),
+            at: 1_795_000_000_000,
+            body: serde_json::json!({"t": 123_456_789u64}),
+        };
+        let json = text(&message);
+        let frame = decode(&json).unwrap();
+        assert_eq!(frame.kind, "message");
+        assert_eq!(frame.topic.as_deref(), Some(format!("group:{group}").as_str()));
+        assert_eq!(frame.seq, Some(42));
+        assert_eq!(frame.body.and_then(|b| b.t), Some(123_456_789));
+    }
+
+    #[test]
+    fn foreign_bodies_still_decode() {
+        let message = ServerFrame::Message {
+            topic: Topic::Chat("room".into()),
+            seq: 3,
+            from: UserId::new(),
+            at: 0,
+            body: serde_json::json!(["not", "a", "stamp"]),
+        };
+        let json = text(&message);
+        let frame = decode(&json).unwrap();
+        assert_eq!(frame.seq, Some(3));
+        assert!(frame.body.is_none());
+        assert!(decode("not json").is_err());
+    }
+
+    #[test]
+    fn answers_give_id_seq_and_code() {
+        let group = GroupId::new();
+        let subscribed = ServerFrame::Subscribed {
+            id: 1,
+            topic: Topic::Group(group),
+            seq: 57,
+            online: Some(vec![UserId::new()]),
+        };
+        let json = text(&subscribed);
+        let frame = decode(&json).unwrap();
+        assert_eq!((frame.kind.as_ref(), frame.id, frame.seq), ("subscribed", Some(1), Some(57)));
+        let json = text(&ServerFrame::Ack { id: 9, seq: Some(58) });
+        let ack = decode(&json).unwrap();
+        assert_eq!((ack.kind.as_ref(), ack.id, ack.seq), ("ack", Some(9), Some(58)));
+        let error = ServerFrame::Error {
+            id: 4,
+            code: HubErrorCode::RateLimited,
+            message: "slow down".into(),
+            message_de: "langsamer".into(),
+        };
+        let json = text(&error);
+        let frame = decode(&json).unwrap();
+        assert_eq!(frame.code.as_deref(), Some("rate_limited"));
+        let hello =
+            ServerFrame::Hello { protocol: 1, user_id: UserId::new(), heartbeat_ms: 25_000 };
+        assert_eq!(decode(&text(&hello)).unwrap().kind, "hello");
+    }
+
+    #[test]
+    fn outgoing_frames_are_protocol_frames() {
+        let group = GroupId::new();
+        let topic = format!("group:{group}");
+        let parsed: ClientFrame = serde_json::from_str(&publish(5, &topic, 77)).unwrap();
+        assert_eq!(
+            parsed,
+            ClientFrame::Publish {
+                id: 5,
+                topic: Topic::Group(group),
+                body: serde_json::json!({"t": 77}),
+            }
+        );
+        let parsed: ClientFrame = serde_json::from_str(&subscribe(1, &topic).unwrap()).unwrap();
+        assert_eq!(
+            parsed,
+            ClientFrame::Subscribe { id: 1, topic: Topic::Group(group), since: None }
+        );
+        assert!(subscribe(1, "weather:today").is_err());
+    }
+}
