@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test of schulhof: the web client's unit tests and build, the Rust suite on SQLite,
-# the same suite on PostgreSQL, and the browser test (Debian chromium) on SQLite and PostgreSQL.
+# the same suite on PostgreSQL with every server linked through Redis, and the browser tests
+# (Debian chromium) on SQLite and PostgreSQL. The cluster tests need Redis in both runs.
 # PostgreSQL: SCHULHOF_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test); if it is
 # not reachable the PostgreSQL runs are skipped with a notice, unless SCHULHOF_REQUIRE_POSTGRES=1.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/schulhof-target}"
 pg_url="${SCHULHOF_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+# The cluster tests always use Redis (default redis://127.0.0.1:6379).
+redis_url="${SCHULHOF_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
@@ -35,8 +38,9 @@ drop_test_databases() {
 }
 
 if [ "$pg_available" = 1 ]; then
-  step "Rust suite on PostgreSQL"
-  SCHULHOF_TEST_DATABASE_URL="$pg_url" cargo test --workspace 2>&1 | tee -a "$log"
+  step "Rust suite on PostgreSQL + Redis (every test server runs as a Redis-linked node)"
+  SCHULHOF_TEST_DATABASE_URL="$pg_url" SCHULHOF_TEST_REDIS_URL="$redis_url" \
+    cargo test --workspace 2>&1 | tee -a "$log"
   drop_test_databases
 fi
 

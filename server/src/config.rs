@@ -105,6 +105,13 @@ pub struct ConfigOptions {
     /// Log filter, e.g. `info` or `schulhof_server=debug` [default: info].
     #[arg(long, global = true, env = "SCHULHOF_LOG")]
     pub log_level: Option<String>,
+    /// Prefix of every Redis key, shared by the nodes of one platform [default: schulhof].
+    #[arg(long, global = true, env = "SCHULHOF_REDIS_PREFIX")]
+    pub redis_prefix: Option<String>,
+    /// Seconds a node's hub presence entries live without renewal (a crashed node's users go
+    /// offline after this) [default: 30].
+    #[arg(long, global = true, env = "SCHULHOF_PRESENCE_TTL_SECONDS")]
+    pub presence_ttl_seconds: Option<u32>,
     /// Days a deactivated or deleted account is kept before it is purged [default: 30].
     #[arg(long, global = true, env = "SCHULHOF_PURGE_GRACE_DAYS")]
     pub purge_grace_days: Option<u32>,
@@ -132,6 +139,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database: DatabaseConfig,
     pub redis_url: Option<String>,
+    pub redis_prefix: String,
+    pub presence_ttl_seconds: u32,
     pub public_url: Option<Url>,
     pub log_level: String,
     pub web_dir: PathBuf,
@@ -206,6 +215,15 @@ impl Config {
             data_dir,
             database,
             redis_url: options.redis_url.or(file.redis_url),
+            redis_prefix: options
+                .redis_prefix
+                .or(file.redis_prefix)
+                .unwrap_or_else(|| "schulhof".to_owned()),
+            presence_ttl_seconds: options
+                .presence_ttl_seconds
+                .or(file.presence_ttl_seconds)
+                .unwrap_or(30)
+                .max(1),
             public_url,
             log_level: options.log_level.or(file.log_level).unwrap_or_else(|| "info".to_owned()),
             web_dir: options.web_dir.or(file.web_dir).unwrap_or_else(|| PathBuf::from("web/dist")),
@@ -230,6 +248,8 @@ impl Config {
             data_dir: data_dir.to_owned(),
             database: DatabaseConfig::Sqlite { path: data_dir.join("schulhof.db") },
             redis_url: None,
+            redis_prefix: "schulhof".to_owned(),
+            presence_ttl_seconds: 30,
             public_url: None,
             log_level: "info".to_owned(),
             web_dir: PathBuf::from("web/dist"),

@@ -34,6 +34,8 @@ use crate::auth::password::hash_password;
 use crate::auth::token::new_token;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::hub::Hub;
+use crate::hub::cluster::Cluster;
 use crate::state::{AppState, SharedState};
 use crate::store::{Store, StoreError};
 
@@ -46,6 +48,8 @@ pub enum ServerError {
     Store(#[from] StoreError),
     #[error("cannot prepare password hashing: {0}")]
     Startup(String),
+    #[error("cannot reach Redis: {0}")]
+    Redis(#[from] redis::RedisError),
     #[error("server I/O failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -57,13 +61,39 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let store = Store::open(&config.database).await?;
-    let state = build_state(config, store.clone(), Arc::new(SystemClock)).await?;
-    tracing::info!(addr = %listener.local_addr()?, backend = store.backend(), "schulhof listening");
+    let (hub, cluster, presence_changes) = match &config.redis_url {
+        Some(url) => {
+            let ttl = i64::from(config.presence_ttl_seconds) * 1000;
+            let cluster = Arc::new(Cluster::connect(url, &config.redis_prefix, ttl).await?);
+            let (hub, changes) = Hub::clustered(config.hub);
+            (hub, Some(cluster), Some(changes))
+        }
+        None => (Hub::new(config.hub), None, None),
+    };
+    let state =
+        build_state(config, store.clone(), Arc::new(SystemClock), hub, cluster.clone()).await?;
+    let mut tasks = vec![tokio::spawn(maintenance::run_periodically(state.clone()))];
+    if let (Some(cluster), Some(changes)) = (cluster, presence_changes) {
+        tasks.extend(hub::cluster::start(&state, cluster, changes).await?);
+    }
+    tracing::info!(
+        addr = %listener.local_addr()?,
+        backend = store.backend(),
+        redis = state.cluster.is_some(),
+        "schulhof listening"
+    );
 
-    let housekeeping = tokio::spawn(maintenance::run_periodically(state.clone()));
+    let hub_state = state.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Upgraded WebSockets do not hold up the HTTP shutdown: tell their clients to go.
+        hub_state.hub.close_all(hub_state.now_ms());
+    };
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
-    housekeeping.abort();
+    for task in tasks {
+        task.abort();
+    }
     store.close().await;
     tracing::info!("schulhof stopped");
     Ok(result?)
@@ -74,8 +104,10 @@ pub async fn build_state(
     config: Config,
     store: Store,
     clock: Arc<dyn Clock>,
+    hub: Hub,
+    cluster: Option<Arc<Cluster>>,
 ) -> Result<SharedState, ServerError> {
     let secret = new_token().map_err(|e| ServerError::Startup(e.to_string()))?;
     let dummy = hash_password(secret).await.map_err(|e| ServerError::Startup(e.to_string()))?;
-    Ok(Arc::new(AppState::new(config, store, clock, dummy)))
+    Ok(Arc::new(AppState::new(config, store, clock, dummy, hub, cluster)))
 }

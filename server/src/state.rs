@@ -7,10 +7,14 @@ use crate::auth::throttle::{LoginThrottle, ThrottleRules};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::hub::Hub;
+use crate::hub::cluster::Cluster;
 use crate::metrics::Metrics;
 use crate::store::Store;
 
 pub type SharedState = Arc<AppState>;
+
+/// Full-cost password hashes computed at once (two per core on the reference machine).
+const PASSWORD_WORKERS: usize = 4;
 
 pub struct AppState {
     pub config: Config,
@@ -18,6 +22,11 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub metrics: Metrics,
     pub hub: Hub,
+    /// The Redis link when several nodes act as one platform.
+    pub cluster: Option<Arc<Cluster>>,
+    /// Caps concurrent full-cost argon2 computations (19 MiB each): a login storm waits here
+    /// instead of exhausting memory.
+    pub password_work: tokio::sync::Semaphore,
     throttle: Mutex<LoginThrottle>,
     /// A real argon2id hash of a random password: verified against when a login name does not
     /// exist, so that answer takes as long as a wrong password.
@@ -30,14 +39,17 @@ impl AppState {
         store: Store,
         clock: Arc<dyn Clock>,
         dummy_password_hash: String,
+        hub: Hub,
+        cluster: Option<Arc<Cluster>>,
     ) -> Self {
-        let hub_limits = config.hub;
         Self {
             config,
             store,
             clock,
             metrics: Metrics::new(),
-            hub: Hub::new(hub_limits),
+            hub,
+            cluster,
+            password_work: tokio::sync::Semaphore::new(PASSWORD_WORKERS),
             throttle: Mutex::new(LoginThrottle::new(ThrottleRules::default())),
             dummy_password_hash,
         }

@@ -7,6 +7,7 @@
 mod admin_api;
 mod administration;
 mod auth;
+mod cluster;
 mod hub;
 mod import;
 mod ops;

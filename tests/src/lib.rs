@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod hub_client;
+pub mod node;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -29,6 +30,8 @@ pub const USER_PASSWORD: &str = "Eigenes-Passwort-1";
 /// A running server with one school ("Gymnasium Musterstadt") and its admin.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The configuration the server runs with (peers reuse its database and Redis settings).
+    pub config: Config,
     pub school: School,
     pub admin_login: String,
     pub store: Store,
@@ -71,6 +74,13 @@ impl TestServer {
         let mut config = Config::for_data_dir(data_dir.path());
         config.database = fresh_database(data_dir.path()).await;
         config.web_dir = data_dir.path().join("web");
+        if let Ok(url) = std::env::var("SCHULHOF_TEST_REDIS_URL")
+            && !url.is_empty()
+        {
+            config.redis_url = Some(url);
+        }
+        // Servers of different tests share one Redis; each platform gets its own key prefix.
+        config.redis_prefix = format!("schulhof-test-{}", uuid::Uuid::new_v4().simple());
         std::fs::create_dir_all(&config.web_dir).unwrap();
         std::fs::write(config.web_dir.join("index.html"), "<!doctype html><title>schulhof</title>")
             .unwrap();
@@ -81,11 +91,13 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
         let web_dir = config.web_dir.clone();
+        let server_config = config.clone();
         let handle = tokio::spawn(schulhof_server::run(listener, config, async {
             let _ = rx.await;
         }));
         let mut server = Self {
             addr,
+            config: server_config,
             school: School { id: Default::default(), name: String::new(), slug: String::new() },
             admin_login: "admin".into(),
             store,
@@ -123,6 +135,12 @@ impl TestServer {
             )
             .await;
         (created.school, created.admin.login)
+    }
+
+    /// A client for another node of the same platform.
+    pub fn client_for(&self, base: &str) -> Client {
+        let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        Client { http, base: base.to_owned() }
     }
 
     pub fn base_url(&self) -> String {

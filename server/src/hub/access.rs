@@ -6,7 +6,9 @@
 //! when access ends.
 
 use schulhof_proto::hub::{HubErrorCode, Topic, close_code};
-use schulhof_proto::{Module, SchoolId, UserId, UserStatus};
+use schulhof_proto::{Module, SchoolId, SessionId, UserId, UserStatus};
+
+use super::cluster::ClusterEvent;
 
 use crate::state::SharedState;
 use crate::store::{AuthenticatedSession, StoreError};
@@ -76,9 +78,31 @@ pub fn may_publish(topic: &Topic) -> bool {
     matches!(topic, Topic::Group(_) | Topic::Chat(_))
 }
 
-/// Re-checks every open connection of `user`: sessions that ended or whose user lost access are
-/// closed; topics the user may no longer use are unsubscribed.
+/// Something that grants `user` access changed: every node re-checks that user's connections.
 pub async fn recheck_user(state: &SharedState, user: UserId) {
+    if let Some(cluster) = &state.cluster {
+        match cluster.publish(&ClusterEvent::Recheck { user }).await {
+            Ok(_) => return,
+            Err(error) => tracing::warn!(%error, "cluster recheck not sent; checking this node"),
+        }
+    }
+    recheck_local(state, user).await;
+}
+
+/// A session ended (logout): its sockets close on every node.
+pub async fn end_session(state: &SharedState, session: SessionId) {
+    if let Some(cluster) = &state.cluster {
+        match cluster.publish(&ClusterEvent::CloseSession { session }).await {
+            Ok(_) => return,
+            Err(error) => tracing::warn!(%error, "cluster close not sent; closing on this node"),
+        }
+    }
+    state.hub.close_session(session, close_code::UNAUTHENTICATED, "logged out", state.now_ms());
+}
+
+/// Re-checks every open connection of `user` on this node: sessions that ended or whose user
+/// lost access are closed; topics the user may no longer use are unsubscribed.
+pub async fn recheck_local(state: &SharedState, user: UserId) {
     for (conn, session_id, topics) in state.hub.connections_of(user) {
         let now = state.now_ms();
         let session = match state.store.session_by_id(session_id, now).await {
@@ -122,7 +146,20 @@ pub async fn recheck_users(state: &SharedState, users: impl IntoIterator<Item = 
     }
 }
 
-/// Re-checks everyone connected to a school (after a module switch).
+/// `recheck_local` for many users.
+pub async fn recheck_local_users(state: &SharedState, users: impl IntoIterator<Item = UserId>) {
+    for user in users {
+        recheck_local(state, user).await;
+    }
+}
+
+/// Re-checks everyone connected to a school (after a module switch), on every node.
 pub async fn recheck_school(state: &SharedState, school: SchoolId) {
-    recheck_users(state, state.hub.users_of_school(school)).await;
+    if let Some(cluster) = &state.cluster {
+        match cluster.publish(&ClusterEvent::RecheckSchool { school }).await {
+            Ok(_) => return,
+            Err(error) => tracing::warn!(%error, "cluster recheck not sent; checking this node"),
+        }
+    }
+    recheck_local_users(state, state.hub.users_of_school(school)).await;
 }

@@ -9,6 +9,8 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use schulhof_proto::hub::{HubErrorCode, ServerFrame, Topic, close_code};
+
+use super::errors::error;
 use schulhof_proto::{SessionId, UserId};
 
 /// A connection's number, unique within one hub.
@@ -56,6 +58,9 @@ pub enum Output<F> {
     Send { conn: ConnId, frame: F },
     /// Close the connection with a WebSocket close code.
     Close { conn: ConnId, code: u16, reason: &'static str },
+    /// (Cluster mode) a user of this node came online or went offline on a presence topic; the
+    /// driver announces it to all nodes, and the announcement comes back as `remote_presence`.
+    PresenceChanged { topic: Topic, user: UserId, joined: bool },
 }
 
 /// Why a connection was not admitted.
@@ -79,8 +84,11 @@ struct TopicState<F> {
     subscribers: HashSet<ConnId>,
     seq: u64,
     history: VecDeque<(u64, F)>,
-    /// Users online on this topic and how many of their connections are subscribed.
+    /// Users online on this topic (on this node) and how many of their connections are
+    /// subscribed.
     online: HashMap<UserId, u32>,
+    /// (Cluster mode) users online on any node, as announced through the cluster.
+    cluster_online: HashSet<UserId>,
     last_activity_ms: i64,
 }
 
@@ -91,6 +99,7 @@ impl<F> TopicState<F> {
             seq: 0,
             history: VecDeque::new(),
             online: HashMap::new(),
+            cluster_online: HashSet::new(),
             last_activity_ms: now_ms,
         }
     }
@@ -103,20 +112,41 @@ pub struct HubCore<F> {
     connections: HashMap<ConnId, Connection>,
     by_user: HashMap<UserId, HashSet<ConnId>>,
     topics: HashMap<Topic, TopicState<F>>,
+    /// Presence and sequence numbers are cluster-wide (Redis), not decided here.
+    clustered: bool,
 }
 
-fn encode<F: From<String>>(frame: &ServerFrame) -> F {
+pub(super) fn encode<F: From<String>>(frame: &ServerFrame) -> F {
     // Serializing our own frame types cannot fail (no maps with non-string keys).
     F::from(serde_json::to_string(frame).unwrap_or_default())
 }
 
 impl<F: Clone + From<String>> HubCore<F> {
+    /// A core for a single node.
     pub fn new(limits: HubLimits) -> Self {
         Self {
             limits,
             connections: HashMap::new(),
             by_user: HashMap::new(),
             topics: HashMap::new(),
+            clustered: false,
+        }
+    }
+
+    /// A core for one node of a cluster: presence changes become `PresenceChanged` outputs and
+    /// come back through `remote_presence`; messages arrive through `deliver` with the cluster's
+    /// sequence numbers.
+    pub fn clustered(limits: HubLimits) -> Self {
+        Self { clustered: true, ..Self::new(limits) }
+    }
+
+    /// (Cluster mode) what the cluster knows of a topic this node has not seen yet: its latest
+    /// sequence number and who is online.
+    pub fn seed_topic(&mut self, topic: &Topic, seq: u64, online: Vec<UserId>, now_ms: i64) {
+        let state = self.topics.entry(topic.clone()).or_insert_with(|| TopicState::new(now_ms));
+        if state.subscribers.is_empty() {
+            state.seq = state.seq.max(seq);
+            state.cluster_online = online.into_iter().collect();
         }
     }
 
@@ -194,9 +224,15 @@ impl<F: Clone + From<String>> HubCore<F> {
             *count += 1;
             newly_online = *count == 1;
         }
+        let clustered = self.clustered;
         let online = topic.has_presence().then(|| {
-            let mut users: Vec<UserId> = state.online.keys().copied().collect();
+            let mut users: Vec<UserId> = if clustered {
+                state.cluster_online.iter().copied().chain([user]).collect()
+            } else {
+                state.online.keys().copied().collect()
+            };
             users.sort();
+            users.dedup();
             users
         });
         let subscribed =
@@ -217,7 +253,9 @@ impl<F: Clone + From<String>> HubCore<F> {
                 }
             }
         }
-        if newly_online {
+        if newly_online && clustered {
+            out.push(Output::PresenceChanged { topic, user, joined: true });
+        } else if newly_online {
             let presence = ServerFrame::Presence { topic, joined: vec![user], left: Vec::new() };
             let frame: F = encode(&presence);
             for other in state.subscribers.iter().filter(|c| **c != conn) {
@@ -271,6 +309,8 @@ impl<F: Clone + From<String>> HubCore<F> {
     }
 
     /// A client publishes; the message goes to every subscriber of the topic, the sender too.
+    /// (Single node; in a cluster the driver calls `accept_publish`, gets the sequence number from
+    /// Redis and every node `deliver`s.)
     pub fn publish(
         &mut self,
         conn: ConnId,
@@ -280,13 +320,30 @@ impl<F: Clone + From<String>> HubCore<F> {
         now_ms: i64,
         out: &mut Vec<Output<F>>,
     ) {
+        if self.accept_publish(conn, request, &topic, now_ms, out).is_none() {
+            return;
+        }
+        let Some(from) = self.user_of(conn) else { return };
+        let seq = self.deliver(topic, None, from, now_ms, body, out);
+        let ack = ServerFrame::Ack { id: request, seq: (seq > 0).then_some(seq) };
+        out.push(Output::Send { conn, frame: encode(&ack) });
+    }
+
+    /// Checks that a connection may publish on `topic` now (subscribed, within its rate) and
+    /// answers with the publishing user; refusals are queued as errors (or a close).
+    pub fn accept_publish(
+        &mut self,
+        conn: ConnId,
+        request: u64,
+        topic: &Topic,
+        now_ms: i64,
+        out: &mut Vec<Output<F>>,
+    ) -> Option<UserId> {
         let limits = self.limits;
-        let Some(connection) = self.connections.get_mut(&conn) else {
-            return;
-        };
-        if !connection.topics.contains(&topic) {
+        let connection = self.connections.get_mut(&conn)?;
+        if !connection.topics.contains(topic) {
             out.push(error(conn, request, HubErrorCode::NotSubscribed));
-            return;
+            return None;
         }
         let elapsed_s = (now_ms - connection.last_refill_ms).max(0) as f64 / 1000.0;
         connection.tokens = (connection.tokens + elapsed_s * f64::from(limits.publish_per_second))
@@ -303,37 +360,50 @@ impl<F: Clone + From<String>> HubCore<F> {
             } else {
                 out.push(error(conn, request, HubErrorCode::RateLimited));
             }
-            return;
+            return None;
         }
         connection.tokens -= 1.0;
         connection.refused_in_a_row = 0;
-        let from = connection.user;
-        let seq = self.broadcast(topic, from, body, now_ms, out);
-        let ack = ServerFrame::Ack { id: request, seq: (seq > 0).then_some(seq) };
-        out.push(Output::Send { conn, frame: encode(&ack) });
+        Some(connection.user)
     }
 
-    /// The server publishes (system messages, notifications on `user:` topics). Returns the
-    /// sequence number (0 on non-persistent topics).
-    pub fn broadcast(
+    /// Hands a message to every local subscriber of `topic` and keeps it for resumes. `seq` is
+    /// the cluster's number (`None`: this core numbers it). A number that skips ahead means this
+    /// node missed messages: its subscribers get `resync` and the history starts over. Returns
+    /// the sequence number (0 on non-persistent topics).
+    pub fn deliver(
         &mut self,
         topic: Topic,
+        seq: Option<u64>,
         from: UserId,
+        at: i64,
         body: serde_json::Value,
-        now_ms: i64,
         out: &mut Vec<Output<F>>,
     ) -> u64 {
         let history_limit = self.limits.history_per_topic;
-        let state = self.topics.entry(topic.clone()).or_insert_with(|| TopicState::new(now_ms));
-        state.last_activity_ms = now_ms;
-        let seq = if topic.is_persistent() {
-            state.seq += 1;
-            state.seq
-        } else {
-            0
-        };
+        let state = self.topics.entry(topic.clone()).or_insert_with(|| TopicState::new(at));
+        state.last_activity_ms = at;
         let persistent = topic.is_persistent();
-        let frame: F = encode(&ServerFrame::Message { topic, seq, from, at: now_ms, body });
+        let seq = match (persistent, seq) {
+            (false, _) => 0,
+            (true, None) => state.seq + 1,
+            (true, Some(seq)) if seq <= state.seq => return seq, // already delivered
+            (true, Some(seq)) => {
+                if state.seq > 0 && seq > state.seq + 1 {
+                    state.history.clear();
+                    let resync: F =
+                        encode(&ServerFrame::Resync { topic: topic.clone(), seq: seq - 1 });
+                    for subscriber in &state.subscribers {
+                        out.push(Output::Send { conn: *subscriber, frame: resync.clone() });
+                    }
+                }
+                seq
+            }
+        };
+        if persistent {
+            state.seq = seq;
+        }
+        let frame: F = encode(&ServerFrame::Message { topic, seq, from, at, body });
         for subscriber in &state.subscribers {
             out.push(Output::Send { conn: *subscriber, frame: frame.clone() });
         }
@@ -344,6 +414,44 @@ impl<F: Clone + From<String>> HubCore<F> {
             }
         }
         seq
+    }
+
+    /// (Cluster mode) a user came online or went offline somewhere in the cluster.
+    pub fn remote_presence(
+        &mut self,
+        topic: &Topic,
+        user: UserId,
+        joined: bool,
+        out: &mut Vec<Output<F>>,
+    ) {
+        let Some(state) = self.topics.get_mut(topic) else { return };
+        let changed = if joined {
+            state.cluster_online.insert(user)
+        } else {
+            state.cluster_online.remove(&user)
+        };
+        if !changed {
+            return;
+        }
+        let (joined, left) =
+            if joined { (vec![user], Vec::new()) } else { (Vec::new(), vec![user]) };
+        let frame: F = encode(&ServerFrame::Presence { topic: topic.clone(), joined, left });
+        // As on a single node, a user is not told about their own arrival.
+        let connections = &self.connections;
+        let others =
+            state.subscribers.iter().filter(|c| connections.get(c).is_none_or(|c| c.user != user));
+        for subscriber in others {
+            out.push(Output::Send { conn: *subscriber, frame: frame.clone() });
+        }
+    }
+
+    /// (Cluster mode) the presence entries this node holds: (topic, user) pairs.
+    pub fn local_presence(&self) -> Vec<(Topic, UserId)> {
+        self.topics
+            .iter()
+            .filter(|(topic, _)| topic.has_presence())
+            .flat_map(|(topic, state)| state.online.keys().map(move |user| (topic.clone(), *user)))
+            .collect()
     }
 
     /// Closes every connection of a session (logout, revocation).
@@ -427,7 +535,9 @@ impl<F: Clone + From<String>> HubCore<F> {
             }
             None => false,
         };
-        if gone {
+        if gone && self.clustered {
+            out.push(Output::PresenceChanged { topic: topic.clone(), user, joined: false });
+        } else if gone {
             let frame: F = encode(&ServerFrame::Presence {
                 topic: topic.clone(),
                 joined: Vec::new(),
@@ -436,43 +546,6 @@ impl<F: Clone + From<String>> HubCore<F> {
             for subscriber in &state.subscribers {
                 out.push(Output::Send { conn: *subscriber, frame: frame.clone() });
             }
-        }
-    }
-}
-
-fn error<F: From<String>>(conn: ConnId, request: u64, code: HubErrorCode) -> Output<F> {
-    let (message, message_de) = error_text(code);
-    let frame = ServerFrame::Error {
-        id: request,
-        code,
-        message: message.into(),
-        message_de: message_de.into(),
-    };
-    Output::Send { conn, frame: encode(&frame) }
-}
-
-/// English and German text of a hub error.
-pub fn error_text(code: HubErrorCode) -> (&'static str, &'static str) {
-    match code {
-        HubErrorCode::BadFrame => ("The frame is not valid.", "Die Nachricht ist ungültig."),
-        HubErrorCode::Forbidden => {
-            ("You may not use this topic.", "Dieses Thema darfst du nicht nutzen.")
-        }
-        HubErrorCode::ModuleDisabled => (
-            "This module is not switched on at your school.",
-            "Dieses Modul ist an deiner Schule nicht freigeschaltet.",
-        ),
-        HubErrorCode::NotSubscribed => {
-            ("Subscribe to the topic first.", "Bitte zuerst das Thema abonnieren.")
-        }
-        HubErrorCode::TooManySubscriptions => ("Too many subscriptions.", "Zu viele Abonnements."),
-        HubErrorCode::RateLimited => (
-            "Too many messages; this one was not sent.",
-            "Zu viele Nachrichten; diese wurde nicht gesendet.",
-        ),
-        HubErrorCode::BodyTooLarge => ("The message is too large.", "Die Nachricht ist zu groß."),
-        HubErrorCode::Internal => {
-            ("Something went wrong on the server.", "Auf dem Server ist ein Fehler aufgetreten.")
         }
     }
 }

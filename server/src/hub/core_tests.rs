@@ -267,7 +267,7 @@ fn sessions_close_and_idle_topics_are_swept() {
 
     let topic = Topic::Group(GroupId::new());
     core.subscribe(ConnId(2), 1, topic.clone(), None, 0, &mut out);
-    core.broadcast(topic.clone(), user, json!({}), 0, &mut out);
+    core.deliver(topic.clone(), None, user, 0, json!({}), &mut out);
     core.disconnect(ConnId(2), 10, &mut out);
     assert_eq!(core.sweep(50), 0, "history kept for a while for resumes");
     assert_eq!(core.sweep(200), 1);

@@ -14,6 +14,14 @@ use tokio::sync::{mpsc, watch};
 
 use super::core::{ConnId, ConnectRefused, HubCore, HubLimits, Output};
 
+/// (Cluster mode) a presence change of this node, to announce through Redis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PresenceChange {
+    pub topic: Topic,
+    pub user: UserId,
+    pub joined: bool,
+}
+
 /// A close the driver should perform: code and reason.
 pub type CloseRequest = Option<(u16, &'static str)>;
 
@@ -28,6 +36,7 @@ pub struct ConnHandle {
 struct Inner {
     core: HubCore<Utf8Bytes>,
     handles: HashMap<ConnId, ConnHandle>,
+    presence_changes: Option<mpsc::UnboundedSender<PresenceChange>>,
 }
 
 /// The hub of one server process.
@@ -37,9 +46,23 @@ pub struct Hub {
 }
 
 impl Hub {
+    /// The hub of a single node.
     pub fn new(limits: HubLimits) -> Self {
+        Self::with_core(HubCore::new(limits), None)
+    }
+
+    /// The hub of one node of a cluster, and the presence changes it will announce.
+    pub fn clustered(limits: HubLimits) -> (Self, mpsc::UnboundedReceiver<PresenceChange>) {
+        let (changes, receiver) = mpsc::unbounded_channel();
+        (Self::with_core(HubCore::clustered(limits), Some(changes)), receiver)
+    }
+
+    fn with_core(
+        core: HubCore<Utf8Bytes>,
+        presence_changes: Option<mpsc::UnboundedSender<PresenceChange>>,
+    ) -> Self {
         Self {
-            inner: Mutex::new(Inner { core: HubCore::new(limits), handles: HashMap::new() }),
+            inner: Mutex::new(Inner { core, handles: HashMap::new(), presence_changes }),
             next_conn: AtomicU64::new(1),
         }
     }
@@ -73,6 +96,32 @@ impl Hub {
         let mut out = Vec::new();
         step(&mut inner.core, &mut out);
         dispatch(&mut inner, out, now_ms);
+    }
+
+    /// Checks a publish (subscribed, rate) without delivering it (cluster mode).
+    pub fn accept_publish(
+        &self,
+        conn: ConnId,
+        request: u64,
+        topic: &Topic,
+        now_ms: i64,
+    ) -> Option<UserId> {
+        let mut inner = self.lock();
+        let mut out = Vec::new();
+        let from = inner.core.accept_publish(conn, request, topic, now_ms, &mut out);
+        dispatch(&mut inner, out, now_ms);
+        from
+    }
+
+    /// (Cluster mode) seeds a topic's sequence number and presence before the first local
+    /// subscription.
+    pub fn seed_topic(&self, topic: &Topic, seq: u64, online: Vec<UserId>, now_ms: i64) {
+        self.lock().core.seed_topic(topic, seq, online, now_ms);
+    }
+
+    /// (Cluster mode) the presence entries this node holds.
+    pub fn local_presence(&self) -> Vec<(Topic, UserId)> {
+        self.lock().core.local_presence()
     }
 
     /// Sends one frame to one connection (answers like `pong`).
@@ -186,6 +235,11 @@ fn dispatch(inner: &mut Inner, mut out: Vec<Output<Utf8Bytes>>, now_ms: i64) {
                     }
                 }
                 Output::Close { conn, code, reason } => closing.push((conn, code, reason)),
+                Output::PresenceChanged { topic, user, joined } => {
+                    if let Some(changes) = &inner.presence_changes {
+                        let _ = changes.send(PresenceChange { topic, user, joined });
+                    }
+                }
             }
         }
         for (conn, code, reason) in closing {

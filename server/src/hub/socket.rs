@@ -20,7 +20,9 @@ use serde::Deserialize;
 use tokio::sync::{mpsc, watch};
 
 use super::access;
-use super::core::{ConnId, error_text};
+use super::cluster::ClusterEvent;
+use super::core::ConnId;
+use super::errors::error_text;
 use super::registry::{CloseRequest, ConnHandle};
 use crate::auth::csrf::is_same_origin;
 use crate::auth::session::token_from_headers;
@@ -225,6 +227,16 @@ async fn handle_frame(
             if let Err(code) = access::authorize(state, session, &topic).await {
                 return reply_error(state, conn, id, code);
             }
+            if let Some(cluster) = &state.cluster {
+                // The cluster knows the topic's numbering and who is online on other nodes.
+                match cluster.topic_state(&topic, state.now_ms()).await {
+                    Ok((seq, online)) => state.hub.seed_topic(&topic, seq, online, state.now_ms()),
+                    Err(error) => {
+                        tracing::warn!(%error, "cluster topic state unavailable");
+                        return reply_error(state, conn, id, HubErrorCode::Internal);
+                    }
+                }
+            }
             let now = state.now_ms();
             state.hub.apply(now, |core, out| core.subscribe(conn, id, topic, since, now, out));
         }
@@ -237,7 +249,28 @@ async fn handle_frame(
                 return reply_error(state, conn, id, HubErrorCode::Forbidden);
             }
             let now = state.now_ms();
-            state.hub.apply(now, |core, out| core.publish(conn, id, topic, body, now, out));
+            match &state.cluster {
+                None => {
+                    state.hub.apply(now, |core, out| core.publish(conn, id, topic, body, now, out))
+                }
+                Some(cluster) => {
+                    // Checked here, numbered by Redis, delivered by every node's stream reader.
+                    let Some(from) = state.hub.accept_publish(conn, id, &topic, now) else {
+                        return;
+                    };
+                    let event = ClusterEvent::Message { topic, from, at: now, body };
+                    match cluster.publish(&event).await {
+                        Ok(seq) => {
+                            let ack = ServerFrame::Ack { id, seq: (seq > 0).then_some(seq) };
+                            state.hub.send_to(conn, encode(&ack), state.now_ms());
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "cluster publish failed");
+                            reply_error(state, conn, id, HubErrorCode::Internal);
+                        }
+                    }
+                }
+            }
         }
         ClientFrame::Ping { id } => {
             state.hub.send_to(conn, encode(&ServerFrame::Pong { id }), state.now_ms())

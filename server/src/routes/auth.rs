@@ -10,7 +10,6 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::header::USER_AGENT;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use schulhof_proto::hub::close_code;
 use schulhof_proto::{ErrorCode, LoginRequest, SchoolId, SessionId, UserStatus, WsTicket};
 
 use crate::auth::SessionAllowingPasswordChange;
@@ -46,7 +45,9 @@ pub async fn login(
     let hash = credentials
         .as_ref()
         .map_or_else(|| state.dummy_password_hash.clone(), |c| c.password_hash.clone());
+    let permit = state.password_work.acquire().await.map_err(ApiError::internal)?;
     let password_ok = verify_password(request.password, hash).await.map_err(ApiError::internal)?;
+    drop(permit);
 
     let ip = peer.ip().to_string();
     let user = match credentials {
@@ -116,12 +117,7 @@ pub async fn logout(
     SessionAllowingPasswordChange(session): SessionAllowingPasswordChange,
 ) -> Result<Response, ApiError> {
     state.store.revoke_session(session.school.id, session.user.id, session.session_id).await?;
-    state.hub.close_session(
-        session.session_id,
-        close_code::UNAUTHENTICATED,
-        "logged out",
-        state.now_ms(),
-    );
+    crate::hub::access::end_session(&state, session.session_id).await;
     let mut response = StatusCode::NO_CONTENT.into_response();
     append_cookie(response.headers_mut(), clear_cookie(state.config.is_https())?);
     Ok(response)

@@ -54,6 +54,7 @@ pub async fn change_password(
     validate::new_password(&request.new_password)?;
     let school = session.school.id;
     let stored = state.store.password_hash(school, session.user.id).await?;
+    let _permit = state.password_work.acquire().await.map_err(ApiError::internal)?;
     if !verify_password(request.current_password, stored).await.map_err(ApiError::internal)? {
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
     }

@@ -46,8 +46,9 @@ pub async fn list(
 }
 
 /// A fresh initial password and its hash.
-pub async fn initial_password() -> Result<(String, String), ApiError> {
+pub async fn initial_password(state: &SharedState) -> Result<(String, String), ApiError> {
     let password = new_initial_password().map_err(ApiError::internal)?;
+    let _permit = state.password_work.acquire().await.map_err(ApiError::internal)?;
     let hash = hash_password(password.clone()).await.map_err(ApiError::internal)?;
     Ok((password, hash))
 }
@@ -66,7 +67,7 @@ pub async fn create(
     } else {
         UserStatus::Active
     };
-    let (initial_password, password_hash) = initial_password().await?;
+    let (initial_password, password_hash) = initial_password(&state).await?;
     let new = NewUser {
         login: validate::login(&request.login)?,
         display_name: validate::name("display_name", &request.display_name)?,
@@ -203,7 +204,7 @@ pub async fn reset_password(
 ) -> Result<Json<PasswordReset>, ApiError> {
     let school = admin.school.id;
     state.store.user(school, id).await?;
-    let (initial_password, hash) = initial_password().await?;
+    let (initial_password, hash) = initial_password(&state).await?;
     state.store.set_password(school, id, &hash, true, None, state.now_ms()).await?;
     audit::record(
         &state,

@@ -1,0 +1,43 @@
+//! The hub's request errors: their English and German texts, and the `error` frame a refused
+//! request is answered with.
+
+use schulhof_proto::hub::{HubErrorCode, ServerFrame};
+
+use super::core::{ConnId, Output, encode};
+
+pub(super) fn error<F: From<String>>(conn: ConnId, request: u64, code: HubErrorCode) -> Output<F> {
+    let (message, message_de) = error_text(code);
+    let frame = ServerFrame::Error {
+        id: request,
+        code,
+        message: message.into(),
+        message_de: message_de.into(),
+    };
+    Output::Send { conn, frame: encode(&frame) }
+}
+
+/// English and German text of a hub error.
+pub fn error_text(code: HubErrorCode) -> (&'static str, &'static str) {
+    match code {
+        HubErrorCode::BadFrame => ("The frame is not valid.", "Die Nachricht ist ungültig."),
+        HubErrorCode::Forbidden => {
+            ("You may not use this topic.", "Dieses Thema darfst du nicht nutzen.")
+        }
+        HubErrorCode::ModuleDisabled => (
+            "This module is not switched on at your school.",
+            "Dieses Modul ist an deiner Schule nicht freigeschaltet.",
+        ),
+        HubErrorCode::NotSubscribed => {
+            ("Subscribe to the topic first.", "Bitte zuerst das Thema abonnieren.")
+        }
+        HubErrorCode::TooManySubscriptions => ("Too many subscriptions.", "Zu viele Abonnements."),
+        HubErrorCode::RateLimited => (
+            "Too many messages; this one was not sent.",
+            "Zu viele Nachrichten; diese wurde nicht gesendet.",
+        ),
+        HubErrorCode::BodyTooLarge => ("The message is too large.", "Die Nachricht ist zu groß."),
+        HubErrorCode::Internal => {
+            ("Something went wrong on the server.", "Auf dem Server ist ein Fehler aufgetreten.")
+        }
+    }
+}
