@@ -28,6 +28,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::auth::password::hash_password;
@@ -90,6 +91,13 @@ pub async fn run(
         hub_state.hub.close_all(hub_state.now_ms());
     };
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    // Small hub frames must leave at once: without TCP_NODELAY, Nagle's algorithm and delayed
+    // ACKs hold them back for tens of milliseconds.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+    });
     let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
     for task in tasks {
         task.abort();

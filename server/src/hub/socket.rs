@@ -84,7 +84,8 @@ fn close_message(code: u16, reason: &'static str) -> Message {
 
 async fn serve(state: SharedState, socket: WebSocket, session: AuthenticatedSession) {
     let (mut sink, stream) = socket.split();
-    match access::refusal(&state, &session).await {
+    // Boxed: the database calls' futures would otherwise sit inside every idle connection's state.
+    match Box::pin(access::refusal(&state, &session)).await {
         Ok(None) => {}
         Ok(Some((code, reason))) => {
             let _ = sink.send(close_message(code, reason)).await;
@@ -183,7 +184,7 @@ async fn read_loop(
                 state.hub.close(conn, close_code::MESSAGE_TOO_BIG, "frame too big", state.now_ms());
                 return;
             }
-            Message::Text(text) => handle_frame(state, conn, session, text.as_str()).await,
+            Message::Text(text) => Box::pin(handle_frame(state, conn, session, text.as_str())).await,
             Message::Binary(_) => {
                 state.hub.close(
                     conn,
