@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The hub at scale, one server process: S0 (idle footprint) and the 08:00 storm.
-# Populates CLASSES classes of 30 pupils + teacher once (default 612 → 18,972 connections, just
+# Populates CLASSES classes of 30 pupils + teacher once (default 608 → 18,848 connections plus 24 HTTP sockets, just
 # under the 19,000 sockets one generator process may hold), then
 #   1. idle:  a fresh server; every client resumes its session, takes a ticket, connects,
 #             subscribes to its class and holds for HOLD seconds → server RSS per connection;
@@ -9,7 +9,7 @@
 # Usage: loadtest/scripts/hub_scale.sh   (CLASSES, HOLD=30, SKIP_BUILD=1, PROFILE=release, OUT)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-classes="${CLASSES:-612}"
+classes="${CLASSES:-608}"
 hold="${HOLD:-30}"
 target_dir="${CARGO_TARGET_DIR:-$HOME/.cache/schulhof-target}"
 profile="${PROFILE:-release}"
@@ -51,7 +51,7 @@ for scenario in idle storm; do
   log "$scenario (server pid $pid)"
   taskset -c 1 "$gen_bin" run --server "http://127.0.0.1:$port" --users "$work/users.json" \
     --scenario "$scenario" --duration-s "$hold" --server-pid "$pid" --setup-timeout-s 600 \
-    --connect-concurrency 256 --http-concurrency 128 | tee -a "$out"
+    --connect-concurrency 256 --http-concurrency 24 | tee -a "$out"
   stop_server
 done
 log "results: $out"

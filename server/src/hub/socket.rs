@@ -184,7 +184,9 @@ async fn read_loop(
                 state.hub.close(conn, close_code::MESSAGE_TOO_BIG, "frame too big", state.now_ms());
                 return;
             }
-            Message::Text(text) => Box::pin(handle_frame(state, conn, session, text.as_str())).await,
+            Message::Text(text) => {
+                Box::pin(handle_frame(state, conn, session, text.as_str())).await
+            }
             Message::Binary(_) => {
                 state.hub.close(
                     conn,
