@@ -80,6 +80,8 @@ pub async fn create_school_admin(
         email: None,
         password_hash,
         must_change_password: true,
+        consents: Vec::new(),
+        consent_recorded_by: None,
     };
     let admin = match store.create_user(school.id, new, now_ms).await {
         Ok(admin) => admin,

@@ -67,6 +67,10 @@ pub async fn create(
     } else {
         UserStatus::Active
     };
+    let mut consents =
+        if request.role == Role::Pupil { request.consents.clone() } else { Vec::new() };
+    consents.sort_by_key(|giver| giver.as_str());
+    consents.dedup();
     let (initial_password, password_hash) = initial_password(&state).await?;
     let new = NewUser {
         login: validate::login(&request.login)?,
@@ -78,26 +82,14 @@ pub async fn create(
         email: None,
         password_hash,
         must_change_password: true,
+        consents: consents.clone(),
+        consent_recorded_by: Some(admin.user.id),
     };
     let user = state.store.create_user(admin.school.id, new, now).await?;
-    if user.role == Role::Pupil {
-        for giver in &request.consents {
-            let store = &state.store;
-            if store
-                .record_consent(admin.school.id, user.id, *giver, Some(admin.user.id), now)
-                .await?
-            {
-                let summary = format!("given by {}", giver.as_str());
-                audit::record(
-                    &state,
-                    &admin,
-                    "consent.recorded",
-                    Some(user.id.to_string()),
-                    summary,
-                )
-                .await?;
-            }
-        }
+    for giver in &consents {
+        let summary = format!("given by {}", giver.as_str());
+        audit::record(&state, &admin, "consent.recorded", Some(user.id.to_string()), summary)
+            .await?;
     }
     let summary = format!("role {}, status {}", user.role.as_str(), user.status.as_str());
     audit::record(&state, &admin, "user.created", Some(user.id.to_string()), summary).await?;

@@ -1,7 +1,7 @@
 //! User accounts and parent↔child links of one school. Status changes away from `active` and
 //! password resets revoke the user's sessions in the same transaction, so nothing is half-applied.
 
-use schulhof_proto::{Role, SchoolId, User, UserId, UserStatus};
+use schulhof_proto::{ConsentGiver, Role, SchoolId, User, UserId, UserStatus};
 
 use super::rows::{UserRow, into_users, parse_id, user_columns};
 use super::{Store, StoreError, map_unique, on_pool};
@@ -18,6 +18,9 @@ pub struct NewUser {
     pub email: Option<String>,
     pub password_hash: String,
     pub must_change_password: bool,
+    /// Consents on file at creation (pupils), recorded with the account.
+    pub consents: Vec<ConsentGiver>,
+    pub consent_recorded_by: Option<UserId>,
 }
 
 /// Changes to a user; `None` keeps a field, `Some(None)` clears a nullable one.
@@ -52,6 +55,8 @@ struct CredentialsRow {
 }
 
 impl Store {
+    /// Creates a user together with the consents already on file (one transaction, so the
+    /// consent rule never sees the account without them).
     pub async fn create_user(
         &self,
         school: SchoolId,
@@ -60,6 +65,7 @@ impl Store {
     ) -> Result<User, StoreError> {
         let id = UserId::new();
         on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO users (id, school_id, login, display_name, role, status, import_id, \
                  birth_date, email, password_hash, must_change_password, created_at, updated_at) \
@@ -77,11 +83,26 @@ impl Store {
             .bind(&new.password_hash)
             .bind(i64::from(new.must_change_password))
             .bind(now_ms)
-            .execute(pool)
+            .execute(&mut *tx)
             .await
-            .map(|done| done.rows_affected())
-        })
-        .map_err(map_unique)?;
+            .map_err(map_unique)?;
+            for giver in &new.consents {
+                sqlx::query(
+                    "INSERT INTO consents (id, school_id, user_id, given_by, recorded_by, recorded_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(school.to_string())
+                .bind(id.to_string())
+                .bind(giver.as_str())
+                .bind(new.consent_recorded_by.map(|u| u.to_string()))
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })?;
         self.user(school, id).await
     }
 
