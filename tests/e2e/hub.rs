@@ -352,3 +352,34 @@ async fn oversized_binary_and_garbage_frames_get_their_codes() {
     assert_eq!(extra.closed().await, close_code::TOO_MANY_CONNECTIONS);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_client_lost_without_closing_times_out_and_leaves_presence() {
+    let server = TestServer::start_with(|config| {
+        config.hub.heartbeat_ms = 200;
+        config.hub.silence_timeout_ms = 1_000;
+    })
+    .await;
+    let (_, topic, members) = class_with(&server, &["anna.a", "ben.b"]).await;
+    let mut anna = HubClient::connect(&members[0].0).await;
+    hello(&mut anna).await;
+    anna.subscribe(&topic, None).await;
+    let mut ben = HubClient::connect(&members[1].0).await;
+    hello(&mut ben).await;
+    ben.subscribe(&topic, None).await;
+    assert!(matches!(anna.frame().await, ServerFrame::Presence { .. }));
+    // Ben's network goes silent: his client neither reads nor answers pings. Anna keeps
+    // answering (reading makes her client pong), so only Ben is dropped.
+    let started = std::time::Instant::now();
+    let left = anna.frame().await;
+    assert_eq!(
+        left,
+        ServerFrame::Presence { topic: topic.clone(), joined: vec![], left: vec![members[1].1] }
+    );
+    assert!(started.elapsed() < Duration::from_secs(5), "after {:?}", started.elapsed());
+    // The server closed with 4000; a client that really lost its network never reads that frame,
+    // so Ben's client may see the close code or just the end of the connection.
+    let code = ben.closed().await;
+    assert!(code == close_code::HEARTBEAT_TIMEOUT || code == 1006, "closed with {code}");
+    server.stop().await;
+}

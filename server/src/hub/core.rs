@@ -34,6 +34,10 @@ pub struct HubLimits {
     /// Frames a connection may have waiting (in its driver's queue) before it counts as a slow
     /// consumer and is closed.
     pub outgoing_queue: usize,
+    /// How often the driver pings, and after how much silence (no frame, no pong) a connection
+    /// counts as lost.
+    pub heartbeat_ms: u64,
+    pub silence_timeout_ms: u64,
 }
 
 impl Default for HubLimits {
@@ -47,6 +51,8 @@ impl Default for HubLimits {
             max_refused_in_a_row: 100,
             idle_topic_ms: 10 * 60 * 1000,
             outgoing_queue: 256,
+            heartbeat_ms: 25_000,
+            silence_timeout_ms: 60_000,
         }
     }
 }

@@ -33,10 +33,6 @@ use crate::store::AuthenticatedSession;
 
 /// Largest text frame a client may send.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
-/// How often the server pings.
-pub const HEARTBEAT: Duration = Duration::from_secs(25);
-/// Silence after which a connection counts as lost.
-pub const SILENCE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a closing connection may take to drain what is queued before its close frame (a
 /// slow reader must first read what is already in flight to see the close code).
 pub const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
@@ -113,10 +109,11 @@ async fn serve(state: SharedState, socket: WebSocket, session: AuthenticatedSess
     let hello = ServerFrame::Hello {
         protocol: HUB_PROTOCOL_VERSION,
         user_id: user,
-        heartbeat_ms: u64::try_from(HEARTBEAT.as_millis()).unwrap_or(25_000),
+        heartbeat_ms: state.config.hub.heartbeat_ms,
     };
     state.hub.send_to(conn, encode(&hello), state.now_ms());
-    let mut writer = tokio::spawn(write_loop(sink, queue_rx, close_rx));
+    let heartbeat = Duration::from_millis(state.config.hub.heartbeat_ms.max(1));
+    let mut writer = tokio::spawn(write_loop(sink, queue_rx, close_rx, heartbeat));
     let writer_done = tokio::select! {
         () = read_loop(&state, conn, &session, stream) => false,
         _ = &mut writer => true,
@@ -132,8 +129,9 @@ async fn write_loop(
     mut sink: SplitSink<WebSocket, Message>,
     mut queue: mpsc::Receiver<Utf8Bytes>,
     mut close: watch::Receiver<CloseRequest>,
+    heartbeat_every: Duration,
 ) {
-    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    let mut heartbeat = tokio::time::interval(heartbeat_every);
     heartbeat.tick().await;
     loop {
         let message = tokio::select! {
@@ -165,7 +163,8 @@ async fn read_loop(
     mut stream: SplitStream<WebSocket>,
 ) {
     loop {
-        let next = tokio::time::timeout(SILENCE_TIMEOUT, stream.next()).await;
+        let silence = Duration::from_millis(state.config.hub.silence_timeout_ms.max(1));
+        let next = tokio::time::timeout(silence, stream.next()).await;
         let message = match next {
             Err(_) => {
                 state.hub.close(
