@@ -1,5 +1,6 @@
 //! The real-time hub's wire protocol, version 1 (documented in docs/hub-protocol.md). One WebSocket
-//! per browser tab carries JSON text frames in both directions; topics are typed strings
+//! per browser tab carries JSON text frames in both directions (and binary frames for binary
+//! payloads, see `binary`); topics are typed strings
 //! (`group:<id>`, `chat:<id>`, `poll:<id>`, `user:<id>`). Every client request carries an `id`
 //! that the answer (`ack`, `subscribed` or `error`) repeats.
 
@@ -214,10 +215,62 @@ pub mod close_code {
     pub const HEARTBEAT_TIMEOUT: u16 = 4000;
     /// A frame larger than the limit (standard code).
     pub const MESSAGE_TOO_BIG: u16 = 1009;
-    /// Binary or otherwise unusable frames (standard code).
-    pub const PROTOCOL_ERROR: u16 = 1002;
     /// The server shuts down (standard code); reconnect.
     pub const GOING_AWAY: u16 = 1001;
+}
+
+/// Binary frames carry binary payloads (e.g. files, drawings) on the same topics.
+///
+/// Client → server, publish: `u32 request id (BE) · u16 topic length (BE) · topic (UTF-8) · payload`;
+/// answered with a JSON `ack`/`error` like a text publish.
+/// Server → client, message: `u64 seq (BE) · u16 topic length (BE) · topic · 16-byte sender UUID ·
+/// payload`.
+pub mod binary {
+    use super::Topic;
+    use crate::ids::UserId;
+
+    fn put_topic(out: &mut Vec<u8>, topic: &Topic) {
+        let text = topic.to_string();
+        out.extend_from_slice(&u16::try_from(text.len()).unwrap_or(u16::MAX).to_be_bytes());
+        out.extend_from_slice(text.as_bytes());
+    }
+
+    fn take_topic(bytes: &[u8]) -> Option<(Topic, &[u8])> {
+        let (len, rest) = bytes.split_first_chunk::<2>()?;
+        let len = usize::from(u16::from_be_bytes(*len));
+        let (topic, rest) = rest.split_at_checked(len)?;
+        Some((std::str::from_utf8(topic).ok()?.parse().ok()?, rest))
+    }
+
+    pub fn encode_publish(id: u32, topic: &Topic, payload: &[u8]) -> Vec<u8> {
+        let mut out = id.to_be_bytes().to_vec();
+        put_topic(&mut out, topic);
+        out.extend_from_slice(payload);
+        out
+    }
+
+    /// `(request id, topic, payload)`, or `None` for a malformed frame.
+    pub fn decode_publish(bytes: &[u8]) -> Option<(u32, Topic, &[u8])> {
+        let (id, rest) = bytes.split_first_chunk::<4>()?;
+        let (topic, payload) = take_topic(rest)?;
+        Some((u32::from_be_bytes(*id), topic, payload))
+    }
+
+    pub fn encode_message(seq: u64, topic: &Topic, from: UserId, payload: &[u8]) -> Vec<u8> {
+        let mut out = seq.to_be_bytes().to_vec();
+        put_topic(&mut out, topic);
+        out.extend_from_slice(from.0.as_bytes());
+        out.extend_from_slice(payload);
+        out
+    }
+
+    /// `(seq, topic, sender, payload)`, or `None` for a malformed frame.
+    pub fn decode_message(bytes: &[u8]) -> Option<(u64, Topic, UserId, &[u8])> {
+        let (seq, rest) = bytes.split_first_chunk::<8>()?;
+        let (topic, rest) = take_topic(rest)?;
+        let (from, payload) = rest.split_first_chunk::<16>()?;
+        Some((u64::from_be_bytes(*seq), topic, UserId(uuid::Uuid::from_bytes(*from)), payload))
+    }
 }
 
 #[cfg(test)]
@@ -249,5 +302,16 @@ mod tests {
         let ack = serde_json::to_string(&ServerFrame::Ack { id: 7, seq: None }).unwrap();
         assert_eq!(ack, r#"{"type":"ack","id":7}"#);
         assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"explode","id":1}"#).is_err());
+    }
+
+    #[test]
+    fn binary_frames_round_trip() {
+        let topic = Topic::Chat("r1".into());
+        let frame = binary::encode_publish(9, &topic, b"\x00\xffbild");
+        assert_eq!(binary::decode_publish(&frame), Some((9, topic.clone(), &b"\x00\xffbild"[..])));
+        let user = UserId::new();
+        let message = binary::encode_message(42, &topic, user, b"xy");
+        assert_eq!(binary::decode_message(&message), Some((42, topic, user, &b"xy"[..])));
+        assert_eq!(binary::decode_publish(&[0, 0, 0, 1, 0, 9, b'c']), None);
     }
 }

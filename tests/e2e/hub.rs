@@ -6,10 +6,10 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use schulhof_proto::hub::{ClientFrame, HubErrorCode, ServerFrame, Topic, close_code};
+use schulhof_proto::hub::{ClientFrame, HubErrorCode, ServerFrame, Topic, binary, close_code};
 use schulhof_proto::{Group, UserId};
 use serde_json::json;
-use testkit::hub_client::HubClient;
+use testkit::hub_client::{HubClient, Incoming};
 use testkit::{Client, TestServer};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -321,7 +321,7 @@ async fn a_paused_reader_is_closed_with_its_code_while_the_others_get_everything
 }
 
 #[tokio::test]
-async fn oversized_binary_and_garbage_frames_get_their_codes() {
+async fn oversized_and_garbage_frames_get_their_codes() {
     let server = TestServer::start().await;
     let (_, _, members) = class_with(&server, &["anna.a"]).await;
     let mut hub = HubClient::connect(&members[0].0).await;
@@ -338,8 +338,10 @@ async fn oversized_binary_and_garbage_frames_get_their_codes() {
 
     let mut hub = HubClient::connect(&members[0].0).await;
     hello(&mut hub).await;
-    hub.send_raw(Message::Binary(vec![1, 2, 3].into())).await;
-    assert_eq!(hub.closed().await, close_code::PROTOCOL_ERROR);
+    hub.send_raw(Message::Binary(vec![0, 0, 0, 7, 0, 99, b'x'].into())).await;
+    assert!(matches!(hub.frame().await, ServerFrame::Error { code: HubErrorCode::BadFrame, .. }));
+    hub.send_raw(Message::Binary(vec![0; 70 * 1024].into())).await;
+    assert_eq!(hub.closed().await, close_code::MESSAGE_TOO_BIG);
 
     // At most 20 connections per user.
     let mut open = Vec::new();
@@ -381,5 +383,45 @@ async fn a_client_lost_without_closing_times_out_and_leaves_presence() {
     // so Ben's client may see the close code or just the end of the connection.
     let code = ben.closed().await;
     assert!(code == close_code::HEARTBEAT_TIMEOUT || code == 1006, "closed with {code}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn binary_payloads_travel_in_binary_frames_with_the_topics_numbering() {
+    let server = TestServer::start().await;
+    let (_, topic, members) = class_with(&server, &["anna.a", "ben.b"]).await;
+    let mut anna = HubClient::connect(&members[0].0).await;
+    let mut ben = HubClient::connect(&members[1].0).await;
+    hello(&mut anna).await;
+    hello(&mut ben).await;
+    anna.subscribe(&topic, None).await;
+    ben.subscribe(&topic, None).await;
+    anna.frame().await; // Ben joined
+
+    anna.publish(&topic, json!({ "text": "gleich kommt ein Bild" })).await;
+    let picture: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+    let id = anna.publish_binary(&topic, &picture).await;
+    assert!(matches!(ben.frame().await, ServerFrame::Message { seq: 1, .. }));
+    let Incoming::Binary(bytes) = ben.next_any().await.unwrap() else { panic!("expected binary") };
+    let (seq, got_topic, from, payload) = binary::decode_message(&bytes).unwrap();
+    assert_eq!((seq, &got_topic, from, payload), (2, &topic, members[0].1, &picture[..]));
+    let mut acked = false;
+    // Anna's own text message, its ack, her binary message, then this ack.
+    for _ in 0..4 {
+        if anna.next_any().await.unwrap() == Incoming::Frame(ServerFrame::Ack { id, seq: Some(2) })
+        {
+            acked = true;
+            break;
+        }
+    }
+    assert!(acked, "the binary publish is acknowledged with its sequence number");
+
+    // A reconnecting client gets the binary message replayed too.
+    ben.close().await;
+    let mut ben = HubClient::connect(&members[1].0).await;
+    hello(&mut ben).await;
+    assert!(matches!(ben.subscribe(&topic, Some(1)).await, ServerFrame::Subscribed { seq: 2, .. }));
+    let Incoming::Binary(bytes) = ben.next_any().await.unwrap() else { panic!("expected binary") };
+    assert_eq!(binary::decode_message(&bytes).unwrap().3, &picture[..]);
     server.stop().await;
 }

@@ -22,6 +22,13 @@ pub enum Ended {
     Gone,
 }
 
+/// A text frame or a binary frame from the server.
+#[derive(Debug, PartialEq)]
+pub enum Incoming {
+    Frame(ServerFrame),
+    Binary(Vec<u8>),
+}
+
 pub struct HubClient {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     next_id: u64,
@@ -73,6 +80,34 @@ impl HubClient {
         self.next_id
     }
 
+    /// The next text or binary frame, or how the connection ended.
+    pub async fn next_any(&mut self) -> Result<Incoming, Ended> {
+        loop {
+            let message =
+                tokio::time::timeout(WAIT, self.ws.next()).await.expect("a frame within 10 s");
+            match message {
+                Some(Ok(Message::Text(text))) => {
+                    return Ok(Incoming::Frame(serde_json::from_str(&text).unwrap()));
+                }
+                Some(Ok(Message::Binary(bytes))) => return Ok(Incoming::Binary(bytes.to_vec())),
+                Some(Ok(Message::Close(frame))) => {
+                    return Err(Ended::Closed(frame.map_or(1005, |f| u16::from(f.code))));
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return Err(Ended::Gone),
+            }
+        }
+    }
+
+    /// Publishes a binary payload; returns the request ID.
+    pub async fn publish_binary(&mut self, topic: &Topic, payload: &[u8]) -> u64 {
+        let id = self.next_request_id();
+        let frame =
+            schulhof_proto::hub::binary::encode_publish(u32::try_from(id).unwrap(), topic, payload);
+        self.ws.send(Message::Binary(frame.into())).await.unwrap();
+        id
+    }
+
     /// The next protocol frame, or how the connection ended.
     pub async fn next(&mut self) -> Result<ServerFrame, Ended> {
         loop {
@@ -80,6 +115,9 @@ impl HubClient {
                 tokio::time::timeout(WAIT, self.ws.next()).await.expect("a frame within 10 s");
             match message {
                 Some(Ok(Message::Text(text))) => return Ok(serde_json::from_str(&text).unwrap()),
+                Some(Ok(Message::Binary(bytes))) => {
+                    panic!("unexpected binary frame ({} bytes)", bytes.len())
+                }
                 Some(Ok(Message::Close(frame))) => {
                     return Err(Ended::Closed(frame.map_or(1005, |f| u16::from(f.code))));
                 }

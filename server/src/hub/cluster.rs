@@ -18,6 +18,10 @@ use schulhof_proto::hub::Topic;
 use schulhof_proto::{SchoolId, SessionId, UserId};
 use serde::{Deserialize, Serialize};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+use super::core::Payload;
 use crate::state::SharedState;
 
 /// Entries kept in the event stream (approximately).
@@ -27,11 +31,33 @@ const STREAM_LENGTH: usize = 200_000;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "k", rename_all = "snake_case")]
 pub enum ClusterEvent {
-    Message { topic: Topic, from: UserId, at: i64, body: serde_json::Value },
-    Presence { topic: Topic, user: UserId, joined: bool },
-    Recheck { user: UserId },
-    RecheckSchool { school: SchoolId },
-    CloseSession { session: SessionId },
+    Message {
+        topic: Topic,
+        from: UserId,
+        at: i64,
+        body: serde_json::Value,
+    },
+    /// A binary payload, base64 in the stream.
+    Binary {
+        topic: Topic,
+        from: UserId,
+        at: i64,
+        payload: String,
+    },
+    Presence {
+        topic: Topic,
+        user: UserId,
+        joined: bool,
+    },
+    Recheck {
+        user: UserId,
+    },
+    RecheckSchool {
+        school: SchoolId,
+    },
+    CloseSession {
+        session: SessionId,
+    },
 }
 
 /// This node's link to Redis.
@@ -115,7 +141,11 @@ impl Cluster {
     pub async fn publish(&self, event: &ClusterEvent) -> redis::RedisResult<u64> {
         let json = serde_json::to_string(event).unwrap_or_default();
         let counted = match event {
-            ClusterEvent::Message { topic, .. } if topic.is_persistent() => Some(topic),
+            ClusterEvent::Message { topic, .. } | ClusterEvent::Binary { topic, .. }
+                if topic.is_persistent() =>
+            {
+                Some(topic)
+            }
             _ => None,
         };
         let seq_key =
@@ -273,7 +303,17 @@ async fn apply(state: &SharedState, event: ClusterEvent, seq: u64) {
         ClusterEvent::Message { topic, from, at, body } => {
             let seq = (seq > 0).then_some(seq);
             state.hub.apply(now, |core, out| {
-                core.deliver(topic, seq, from, at, body, out);
+                core.deliver(topic, seq, from, at, Payload::Json(body), out);
+            });
+        }
+        ClusterEvent::Binary { topic, from, at, payload } => {
+            let Ok(bytes) = BASE64.decode(payload) else {
+                tracing::warn!("undecodable binary hub event skipped");
+                return;
+            };
+            let seq = (seq > 0).then_some(seq);
+            state.hub.apply(now, |core, out| {
+                core.deliver(topic, seq, from, at, Payload::Binary(bytes), out);
             });
         }
         ClusterEvent::Presence { topic, user, joined } => {

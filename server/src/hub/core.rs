@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use schulhof_proto::hub::{HubErrorCode, ServerFrame, Topic, close_code};
+use schulhof_proto::hub::{HubErrorCode, ServerFrame, Topic, binary, close_code};
 
 use super::errors::error;
 use schulhof_proto::{SessionId, UserId};
@@ -122,12 +122,30 @@ pub struct HubCore<F> {
     clustered: bool,
 }
 
+/// An encoded frame: JSON text, or a binary envelope (see `schulhof_proto::hub::binary`).
+pub trait HubFrame: Clone + From<String> {
+    fn binary(bytes: Vec<u8>) -> Self;
+}
+
+/// What a message carries.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Payload {
+    Json(serde_json::Value),
+    Binary(Vec<u8>),
+}
+
+impl From<serde_json::Value> for Payload {
+    fn from(body: serde_json::Value) -> Self {
+        Payload::Json(body)
+    }
+}
+
 pub(super) fn encode<F: From<String>>(frame: &ServerFrame) -> F {
     // Serializing our own frame types cannot fail (no maps with non-string keys).
     F::from(serde_json::to_string(frame).unwrap_or_default())
 }
 
-impl<F: Clone + From<String>> HubCore<F> {
+impl<F: HubFrame> HubCore<F> {
     /// A core for a single node.
     pub fn new(limits: HubLimits) -> Self {
         Self {
@@ -322,7 +340,7 @@ impl<F: Clone + From<String>> HubCore<F> {
         conn: ConnId,
         request: u64,
         topic: Topic,
-        body: serde_json::Value,
+        payload: impl Into<Payload>,
         now_ms: i64,
         out: &mut Vec<Output<F>>,
     ) {
@@ -330,7 +348,7 @@ impl<F: Clone + From<String>> HubCore<F> {
             return;
         }
         let Some(from) = self.user_of(conn) else { return };
-        let seq = self.deliver(topic, None, from, now_ms, body, out);
+        let seq = self.deliver(topic, None, from, now_ms, payload.into(), out);
         let ack = ServerFrame::Ack { id: request, seq: (seq > 0).then_some(seq) };
         out.push(Output::Send { conn, frame: encode(&ack) });
     }
@@ -383,7 +401,7 @@ impl<F: Clone + From<String>> HubCore<F> {
         seq: Option<u64>,
         from: UserId,
         at: i64,
-        body: serde_json::Value,
+        payload: Payload,
         out: &mut Vec<Output<F>>,
     ) -> u64 {
         let history_limit = self.limits.history_per_topic;
@@ -409,7 +427,10 @@ impl<F: Clone + From<String>> HubCore<F> {
         if persistent {
             state.seq = seq;
         }
-        let frame: F = encode(&ServerFrame::Message { topic, seq, from, at, body });
+        let frame: F = match payload {
+            Payload::Json(body) => encode(&ServerFrame::Message { topic, seq, from, at, body }),
+            Payload::Binary(bytes) => F::binary(binary::encode_message(seq, &topic, from, &bytes)),
+        };
         for subscriber in &state.subscribers {
             out.push(Output::Send { conn: *subscriber, frame: frame.clone() });
         }

@@ -4,14 +4,20 @@ use schulhof_proto::hub::{HubErrorCode, ServerFrame, Topic, close_code};
 use schulhof_proto::{GroupId, SessionId, UserId};
 use serde_json::json;
 
-use super::core::{ConnId, ConnectRefused, HubCore, HubLimits, Output};
+use super::core::{ConnId, ConnectRefused, HubCore, HubFrame, HubLimits, Output, Payload};
+
+impl HubFrame for String {
+    fn binary(bytes: Vec<u8>) -> Self {
+        format!("binary:{}", bytes.len())
+    }
+}
 
 type Core = HubCore<String>;
 
 fn frames_to(out: &[Output<String>], conn: ConnId) -> Vec<ServerFrame> {
     out.iter()
         .filter_map(|o| match o {
-            Output::Send { conn: c, frame } if *c == conn => {
+            Output::Send { conn: c, frame } if *c == conn && !frame.starts_with("binary:") => {
                 Some(serde_json::from_str(frame).unwrap())
             }
             _ => None,
@@ -267,9 +273,33 @@ fn sessions_close_and_idle_topics_are_swept() {
 
     let topic = Topic::Group(GroupId::new());
     core.subscribe(ConnId(2), 1, topic.clone(), None, 0, &mut out);
-    core.deliver(topic.clone(), None, user, 0, json!({}), &mut out);
+    core.deliver(topic.clone(), None, user, 0, Payload::Json(json!({})), &mut out);
     core.disconnect(ConnId(2), 10, &mut out);
     assert_eq!(core.sweep(50), 0, "history kept for a while for resumes");
     assert_eq!(core.sweep(200), 1);
     assert_eq!(core.connection_count(), 1);
+}
+
+#[test]
+fn binary_payloads_share_the_numbering_and_the_history() {
+    let (anna, ben) = (UserId::new(), UserId::new());
+    let (mut core, c) = setup(&[anna, ben]);
+    let topic = Topic::Group(GroupId::new());
+    let mut out = Vec::new();
+    core.subscribe(c[0], 1, topic.clone(), None, 0, &mut out);
+    core.subscribe(c[1], 1, topic.clone(), None, 0, &mut out);
+    out.clear();
+    core.publish(c[0], 2, topic.clone(), json!({"text": "erst Text"}), 1, &mut out);
+    core.publish(c[0], 3, topic.clone(), Payload::Binary(vec![1, 2, 3]), 2, &mut out);
+    let to_ben: Vec<&String> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send { conn, frame } if *conn == c[1] => Some(frame),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(to_ben.len(), 2);
+    // seq (8) + topic length (2) + "group:<uuid>" (42) + sender (16) + payload (3)
+    assert_eq!(to_ben[1], "binary:71", "the binary envelope reaches Ben");
+    assert!(frames_to(&out, c[0]).contains(&ServerFrame::Ack { id: 3, seq: Some(2) }));
 }

@@ -7,12 +7,42 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use axum::extract::ws::Utf8Bytes;
+use axum::body::Bytes;
+use axum::extract::ws::{Message, Utf8Bytes};
 use schulhof_proto::hub::{Topic, close_code};
 use schulhof_proto::{SchoolId, SessionId, UserId};
 use tokio::sync::{mpsc, watch};
 
-use super::core::{ConnId, ConnectRefused, HubCore, HubLimits, Output};
+use super::core::{ConnId, ConnectRefused, HubCore, HubFrame, HubLimits, Output};
+
+/// A frame as it waits in a connection's queue: shared bytes, cloned per subscriber without
+/// copying.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WsFrame {
+    Text(Utf8Bytes),
+    Binary(Bytes),
+}
+
+impl From<String> for WsFrame {
+    fn from(text: String) -> Self {
+        WsFrame::Text(Utf8Bytes::from(text))
+    }
+}
+
+impl HubFrame for WsFrame {
+    fn binary(bytes: Vec<u8>) -> Self {
+        WsFrame::Binary(Bytes::from(bytes))
+    }
+}
+
+impl From<WsFrame> for Message {
+    fn from(frame: WsFrame) -> Self {
+        match frame {
+            WsFrame::Text(text) => Message::Text(text),
+            WsFrame::Binary(bytes) => Message::Binary(bytes),
+        }
+    }
+}
 
 /// (Cluster mode) a presence change of this node, to announce through Redis.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,12 +59,12 @@ pub type CloseRequest = Option<(u16, &'static str)>;
 #[derive(Debug)]
 pub struct ConnHandle {
     pub school: SchoolId,
-    pub queue: mpsc::Sender<Utf8Bytes>,
+    pub queue: mpsc::Sender<WsFrame>,
     pub close: watch::Sender<CloseRequest>,
 }
 
 struct Inner {
-    core: HubCore<Utf8Bytes>,
+    core: HubCore<WsFrame>,
     handles: HashMap<ConnId, ConnHandle>,
     presence_changes: Option<mpsc::UnboundedSender<PresenceChange>>,
 }
@@ -58,7 +88,7 @@ impl Hub {
     }
 
     fn with_core(
-        core: HubCore<Utf8Bytes>,
+        core: HubCore<WsFrame>,
         presence_changes: Option<mpsc::UnboundedSender<PresenceChange>>,
     ) -> Self {
         Self {
@@ -90,7 +120,7 @@ impl Hub {
     pub fn apply(
         &self,
         now_ms: i64,
-        step: impl FnOnce(&mut HubCore<Utf8Bytes>, &mut Vec<Output<Utf8Bytes>>),
+        step: impl FnOnce(&mut HubCore<WsFrame>, &mut Vec<Output<WsFrame>>),
     ) {
         let mut inner = self.lock();
         let mut out = Vec::new();
@@ -125,7 +155,7 @@ impl Hub {
     }
 
     /// Sends one frame to one connection (answers like `pong`).
-    pub fn send_to(&self, conn: ConnId, frame: Utf8Bytes, now_ms: i64) {
+    pub fn send_to(&self, conn: ConnId, frame: WsFrame, now_ms: i64) {
         let mut inner = self.lock();
         dispatch(&mut inner, vec![Output::Send { conn, frame }], now_ms);
     }
@@ -211,7 +241,7 @@ impl Hub {
 
 /// Hands frames to queues and closes to drivers. A full queue closes its connection (4408); the
 /// core forgets closed connections at once, which may produce presence frames for others.
-fn dispatch(inner: &mut Inner, mut out: Vec<Output<Utf8Bytes>>, now_ms: i64) {
+fn dispatch(inner: &mut Inner, mut out: Vec<Output<WsFrame>>, now_ms: i64) {
     while !out.is_empty() {
         let mut closing: Vec<(ConnId, u16, &'static str)> = Vec::new();
         for output in out.drain(..) {

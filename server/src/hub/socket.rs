@@ -10,11 +10,13 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use schulhof_proto::ErrorCode;
 use schulhof_proto::hub::{
-    ClientFrame, HUB_PROTOCOL_VERSION, HubErrorCode, ServerFrame, close_code,
+    ClientFrame, HUB_PROTOCOL_VERSION, HubErrorCode, ServerFrame, Topic, binary, close_code,
 };
 use serde::Deserialize;
 use tokio::sync::{mpsc, watch};
@@ -22,8 +24,9 @@ use tokio::sync::{mpsc, watch};
 use super::access;
 use super::cluster::ClusterEvent;
 use super::core::ConnId;
+use super::core::Payload;
 use super::errors::error_text;
-use super::registry::{CloseRequest, ConnHandle};
+use super::registry::{CloseRequest, ConnHandle, WsFrame};
 use crate::auth::csrf::is_same_origin;
 use crate::auth::session::token_from_headers;
 use crate::auth::token::hash_token;
@@ -70,8 +73,8 @@ pub async fn upgrade(
         .on_upgrade(move |socket| serve(state, socket, session)))
 }
 
-fn encode(frame: &ServerFrame) -> Utf8Bytes {
-    Utf8Bytes::from(serde_json::to_string(frame).unwrap_or_default())
+fn encode(frame: &ServerFrame) -> WsFrame {
+    WsFrame::from(serde_json::to_string(frame).unwrap_or_default())
 }
 
 fn close_message(code: u16, reason: &'static str) -> Message {
@@ -127,7 +130,7 @@ async fn serve(state: SharedState, socket: WebSocket, session: AuthenticatedSess
 
 async fn write_loop(
     mut sink: SplitSink<WebSocket, Message>,
-    mut queue: mpsc::Receiver<Utf8Bytes>,
+    mut queue: mpsc::Receiver<WsFrame>,
     mut close: watch::Receiver<CloseRequest>,
     heartbeat_every: Duration,
 ) {
@@ -138,7 +141,7 @@ async fn write_loop(
             biased;
             _ = close.changed() => break,
             frame = queue.recv() => match frame {
-                Some(frame) => Message::Text(frame),
+                Some(frame) => Message::from(frame),
                 None => break,
             },
             _ = heartbeat.tick() => Message::Ping(Default::default()),
@@ -186,15 +189,11 @@ async fn read_loop(
             Message::Text(text) => {
                 Box::pin(handle_frame(state, conn, session, text.as_str())).await
             }
-            Message::Binary(_) => {
-                state.hub.close(
-                    conn,
-                    close_code::PROTOCOL_ERROR,
-                    "binary frames are not used",
-                    state.now_ms(),
-                );
+            Message::Binary(bytes) if bytes.len() > MAX_FRAME_BYTES => {
+                state.hub.close(conn, close_code::MESSAGE_TOO_BIG, "frame too big", state.now_ms());
                 return;
             }
+            Message::Binary(bytes) => Box::pin(handle_binary(state, conn, &bytes)).await,
             Message::Ping(_) | Message::Pong(_) => {}
             Message::Close(_) => return,
         }
@@ -247,35 +246,50 @@ async fn handle_frame(
             state.hub.apply(now, |core, out| core.unsubscribe(conn, id, &topic, now, out));
         }
         ClientFrame::Publish { id, topic, body } => {
-            if !access::may_publish(&topic) {
-                return reply_error(state, conn, id, HubErrorCode::Forbidden);
-            }
-            let now = state.now_ms();
-            match &state.cluster {
-                None => {
-                    state.hub.apply(now, |core, out| core.publish(conn, id, topic, body, now, out))
-                }
-                Some(cluster) => {
-                    // Checked here, numbered by Redis, delivered by every node's stream reader.
-                    let Some(from) = state.hub.accept_publish(conn, id, &topic, now) else {
-                        return;
-                    };
-                    let event = ClusterEvent::Message { topic, from, at: now, body };
-                    match cluster.publish(&event).await {
-                        Ok(seq) => {
-                            let ack = ServerFrame::Ack { id, seq: (seq > 0).then_some(seq) };
-                            state.hub.send_to(conn, encode(&ack), state.now_ms());
-                        }
-                        Err(error) => {
-                            tracing::warn!(%error, "cluster publish failed");
-                            reply_error(state, conn, id, HubErrorCode::Internal);
-                        }
-                    }
-                }
-            }
+            publish(state, conn, id, topic, Payload::Json(body)).await;
         }
         ClientFrame::Ping { id } => {
             state.hub.send_to(conn, encode(&ServerFrame::Pong { id }), state.now_ms())
         }
+    }
+}
+
+/// A client's publish (JSON or binary): checked, then delivered — on a cluster numbered by Redis
+/// and delivered by every node's stream reader.
+async fn publish(state: &SharedState, conn: ConnId, id: u64, topic: Topic, payload: Payload) {
+    if !access::may_publish(&topic) {
+        return reply_error(state, conn, id, HubErrorCode::Forbidden);
+    }
+    let now = state.now_ms();
+    let Some(cluster) = &state.cluster else {
+        state.hub.apply(now, |core, out| core.publish(conn, id, topic, payload, now, out));
+        return;
+    };
+    let Some(from) = state.hub.accept_publish(conn, id, &topic, now) else { return };
+    let event = match payload {
+        Payload::Json(body) => ClusterEvent::Message { topic, from, at: now, body },
+        Payload::Binary(bytes) => {
+            ClusterEvent::Binary { topic, from, at: now, payload: BASE64.encode(bytes) }
+        }
+    };
+    match cluster.publish(&event).await {
+        Ok(seq) => {
+            let ack = ServerFrame::Ack { id, seq: (seq > 0).then_some(seq) };
+            state.hub.send_to(conn, encode(&ack), state.now_ms());
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cluster publish failed");
+            reply_error(state, conn, id, HubErrorCode::Internal);
+        }
+    }
+}
+
+/// A binary frame: a publish with a binary payload (see `schulhof_proto::hub::binary`).
+async fn handle_binary(state: &SharedState, conn: ConnId, bytes: &[u8]) {
+    match binary::decode_publish(bytes) {
+        Some((id, topic, payload)) => {
+            publish(state, conn, u64::from(id), topic, Payload::Binary(payload.to_vec())).await;
+        }
+        None => reply_error(state, conn, 0, HubErrorCode::BadFrame),
     }
 }
