@@ -82,9 +82,11 @@ pub async fn reevaluate(
     actor: (Option<UserId>, &str),
     now_ms: i64,
 ) -> Result<Vec<StatusChange>, StoreError> {
-    let consents = store.current_consents(school).await?;
     let pupils =
         store.list_users(school, &UserFilter { role: Some(Role::Pupil), status: None }).await?;
+    // Consents are read after the pupils: an account created in between (with its consents, in
+    // one transaction) is then either not in the list or seen with its consents.
+    let consents = store.current_consents(school).await?;
     let today = date_of(now_ms);
     let mut changes = Vec::new();
     for pupil in pupils {
