@@ -282,7 +282,8 @@ async fn a_paused_reader_is_closed_with_its_code_while_the_others_get_everything
     anna.frame().await;
 
     let filler = "x".repeat(60_000);
-    let total = 200u64;
+    // 400 × 60 KB is well beyond what the kernel buffers and the 16-frame queue can absorb.
+    let total = 400u64;
     let reader = tokio::spawn(async move {
         let mut seqs = Vec::new();
         while seqs.len() < total as usize {
