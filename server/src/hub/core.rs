@@ -174,10 +174,6 @@ impl<F: HubFrame> HubCore<F> {
         }
     }
 
-    pub fn limits(&self) -> HubLimits {
-        self.limits
-    }
-
     /// Admits a connection of `user`.
     pub fn connect(
         &mut self,

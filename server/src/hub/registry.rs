@@ -214,10 +214,6 @@ impl Hub {
         users
     }
 
-    pub fn connection_count(&self) -> usize {
-        self.lock().core.connection_count()
-    }
-
     /// Forgets the history of idle topics.
     pub fn sweep(&self, now_ms: i64) -> usize {
         self.lock().core.sweep(now_ms)
