@@ -26,6 +26,14 @@ pub enum ErrorCode {
     LoginThrottled,
     SchoolRequired,
     ImportFileInvalid,
+    RoomMuted,
+    NotModerator,
+    DirectChatNotAllowed,
+    RoomManagedByGroup,
+    PollClosed,
+    PollNotDraft,
+    InvalidVote,
+    NotPollOwner,
     Internal,
     Unavailable,
 }
@@ -34,18 +42,28 @@ impl ErrorCode {
     /// The HTTP status code that goes with this error.
     pub fn http_status(self) -> u16 {
         match self {
-            Self::InvalidJson | Self::SchoolRequired | Self::ImportFileInvalid => 400,
+            Self::InvalidJson
+            | Self::SchoolRequired
+            | Self::ImportFileInvalid
+            | Self::InvalidVote => 400,
             Self::Unauthenticated | Self::InvalidCredentials => 401,
             Self::AccountRestricted
             | Self::AccountInactive
             | Self::PasswordChangeRequired
             | Self::ModuleDisabled
             | Self::Forbidden
-            | Self::CsrfOriginMismatch => 403,
+            | Self::CsrfOriginMismatch
+            | Self::RoomMuted
+            | Self::NotModerator
+            | Self::DirectChatNotAllowed
+            | Self::NotPollOwner => 403,
             Self::NotFound => 404,
             Self::ConflictLoginTaken
             | Self::ConflictGroupNameTaken
-            | Self::ConflictImportIdTaken => 409,
+            | Self::ConflictImportIdTaken
+            | Self::RoomManagedByGroup
+            | Self::PollClosed
+            | Self::PollNotDraft => 409,
             Self::BodyTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::ValidationFailed => 422,

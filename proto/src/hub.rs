@@ -193,6 +193,12 @@ pub enum HubErrorCode {
     /// More publishes per second than allowed; this one was not sent.
     RateLimited,
     BodyTooLarge,
+    /// The chat room is muted: only its moderators may write.
+    RoomMuted,
+    /// The poll is not open (a draft, or already closed).
+    PollClosed,
+    /// The choices do not fit the poll (single choice: exactly one option).
+    InvalidVote,
     Internal,
 }
 

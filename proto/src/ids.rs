@@ -64,6 +64,18 @@ typed_id!(
     /// The public handle of a login session (never the secret token itself).
     SessionId
 );
+typed_id!(
+    /// A chat room (messenger). A class room's ID is its group's ID.
+    ChatRoomId
+);
+typed_id!(
+    /// A chat message.
+    MessageId
+);
+typed_id!(
+    /// A quick poll ("Schnellumfrage").
+    PollId
+);
 
 #[cfg(test)]
 mod tests {

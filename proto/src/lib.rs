@@ -3,12 +3,16 @@
 //! lives here (no tokio, no sqlx, no HTTP), so any client can depend on it.
 
 pub mod admin;
+pub mod chat;
 pub mod directory;
 pub mod error;
 pub mod hub;
 pub mod ids;
+pub mod poll;
 
 pub use admin::*;
+pub use chat::*;
 pub use directory::*;
 pub use error::{ErrorBody, ErrorCode};
 pub use ids::*;
+pub use poll::*;

@@ -153,6 +153,33 @@ fn standard_messages(code: ErrorCode) -> (&'static str, &'static str) {
             "This login name exists at several schools. Please choose your school.",
             "Diesen Anmeldenamen gibt es an mehreren Schulen. Bitte wähle deine Schule.",
         ),
+        ErrorCode::RoomMuted => (
+            "The room is muted: only its moderators may write.",
+            "Der Raum ist stummgeschaltet: Nur Moderierende dürfen schreiben.",
+        ),
+        ErrorCode::NotModerator => (
+            "Only the room's moderators may do this.",
+            "Das dürfen nur die Moderierenden des Raums.",
+        ),
+        ErrorCode::DirectChatNotAllowed => (
+            "You may not start a direct chat with this person.",
+            "Mit dieser Person darfst du keinen Direktchat beginnen.",
+        ),
+        ErrorCode::RoomManagedByGroup => (
+            "The members of a class room follow the class; change the group instead.",
+            "Die Mitglieder eines Klassenraums folgen der Klasse; ändere stattdessen die Gruppe.",
+        ),
+        ErrorCode::PollClosed => ("The poll is not open.", "Die Umfrage ist nicht geöffnet."),
+        ErrorCode::PollNotDraft => {
+            ("Only a draft can be changed.", "Nur ein Entwurf kann geändert werden.")
+        }
+        ErrorCode::InvalidVote => {
+            ("These choices do not fit the poll.", "Diese Auswahl passt nicht zur Umfrage.")
+        }
+        ErrorCode::NotPollOwner => (
+            "Only the poll's owner may do this.",
+            "Das darf nur die Person, die die Umfrage erstellt hat.",
+        ),
         ErrorCode::Internal => {
             ("Something went wrong on the server.", "Auf dem Server ist ein Fehler aufgetreten.")
         }

@@ -18,7 +18,9 @@ pub mod import;
 pub mod import_command;
 pub mod importer;
 pub mod maintenance;
+pub mod messenger;
 pub mod metrics;
+pub mod polls;
 pub mod routes;
 pub mod state;
 pub mod store;
@@ -73,7 +75,10 @@ pub async fn run(
     };
     let state =
         build_state(config, store.clone(), Arc::new(SystemClock), hub, cluster.clone()).await?;
-    let mut tasks = vec![tokio::spawn(maintenance::run_periodically(state.clone()))];
+    let mut tasks = vec![
+        tokio::spawn(maintenance::run_periodically(state.clone())),
+        tokio::spawn(polls::live::run_countdowns(state.clone())),
+    ];
     if let (Some(cluster), Some(changes)) = (cluster, presence_changes) {
         tasks.extend(hub::cluster::start(&state, cluster, changes).await?);
     }

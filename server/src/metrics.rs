@@ -28,6 +28,9 @@ pub struct Metrics {
     registry: Registry,
     pub http_requests: Family<HttpLabels, Counter>,
     pub logins: Family<LoginLabels, Counter>,
+    pub chat_messages: Counter,
+    pub poll_votes: Counter,
+    pub poll_broadcasts: Counter,
 }
 
 impl Metrics {
@@ -41,7 +44,17 @@ impl Metrics {
         );
         let logins = Family::<LoginLabels, Counter>::default();
         registry.register("logins", "Login attempts by outcome", logins.clone());
-        Self { registry, http_requests, logins }
+        let chat_messages = Counter::default();
+        registry.register("chat_messages", "Chat messages stored", chat_messages.clone());
+        let poll_votes = Counter::default();
+        registry.register("poll_votes", "Poll votes stored", poll_votes.clone());
+        let poll_broadcasts = Counter::default();
+        registry.register(
+            "poll_result_broadcasts",
+            "Live poll result broadcasts (coalesced)",
+            poll_broadcasts.clone(),
+        );
+        Self { registry, http_requests, logins, chat_messages, poll_votes, poll_broadcasts }
     }
 
     pub fn login(&self, outcome: &'static str) {

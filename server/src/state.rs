@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::hub::Hub;
 use crate::hub::cluster::Cluster;
 use crate::metrics::Metrics;
+use crate::polls::live::LiveResults;
 use crate::store::Store;
 
 pub type SharedState = Arc<AppState>;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub hub: Hub,
     /// The Redis link when several nodes act as one platform.
     pub cluster: Option<Arc<Cluster>>,
+    /// Live poll results (coalescing) and the countdown closer's wake-up.
+    pub polls: LiveResults,
     /// Caps concurrent full-cost argon2 computations (19 MiB each): a login storm waits here
     /// instead of exhausting memory.
     pub password_work: tokio::sync::Semaphore,
@@ -49,6 +52,7 @@ impl AppState {
             metrics: Metrics::new(),
             hub,
             cluster,
+            polls: LiveResults::default(),
             password_work: tokio::sync::Semaphore::new(PASSWORD_WORKERS),
             throttle: Mutex::new(LoginThrottle::new(ThrottleRules::default())),
             dummy_password_hash,

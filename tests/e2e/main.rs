@@ -10,6 +10,8 @@ mod auth;
 mod cluster;
 mod hub;
 mod import;
+mod messenger;
 mod ops;
+mod polls;
 mod tenants;
 mod tidy;

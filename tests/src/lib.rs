@@ -180,6 +180,34 @@ impl TestServer {
         self.login(&self.admin_login, ADMIN_PASSWORD).await
     }
 
+    /// Stops the server gracefully and starts it again on the same address, database and data
+    /// directory (sessions survive, in-memory hub state does not).
+    pub async fn restart(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            handle.await.expect("server task").expect("server ended cleanly");
+        }
+        let mut listener = None;
+        for _ in 0..50 {
+            match tokio::net::TcpListener::bind(self.addr).await {
+                Ok(bound) => {
+                    listener = Some(bound);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            }
+        }
+        let listener = listener.expect("bind the same address again");
+        let (tx, rx) = oneshot::channel::<()>();
+        self.handle =
+            Some(tokio::spawn(schulhof_server::run(listener, self.config.clone(), async {
+                let _ = rx.await;
+            })));
+        self.shutdown = Some(tx);
+    }
+
     /// Stops the server gracefully and waits for `run` to return.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {

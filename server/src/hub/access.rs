@@ -6,12 +6,16 @@
 //! when access ends.
 
 use schulhof_proto::hub::{HubErrorCode, Topic, close_code};
-use schulhof_proto::{Module, SchoolId, SessionId, UserId, UserStatus};
+use schulhof_proto::{
+    ChatRoomId, ErrorCode, Module, PollId, SchoolId, SessionId, UserId, UserStatus,
+};
 
 use super::cluster::ClusterEvent;
 
+use crate::error::ApiError;
 use crate::state::SharedState;
 use crate::store::{AuthenticatedSession, StoreError};
+use crate::{messenger, polls};
 
 /// Modules whose features ride on the hub; a school needs one of them switched on.
 pub const HUB_MODULES: [Module; 3] = [Module::Messenger, Module::Polls, Module::Video];
@@ -66,16 +70,49 @@ pub async fn authorize(
                 None => Err(HubErrorCode::Forbidden),
             }
         }
-        // Chat rooms and polls arrive with the messenger and polls modules; until then there is
-        // no room or poll anyone is a member of.
-        Topic::Chat(_) | Topic::Poll(_) => Err(HubErrorCode::Forbidden),
+        Topic::Chat(room) => {
+            module_on(state, school, Module::Messenger).await?;
+            let room: ChatRoomId = room.parse().map_err(|_| HubErrorCode::Forbidden)?;
+            messenger::service::membership(state, session, room).await.map_err(refused)?;
+            Ok(())
+        }
+        Topic::Poll(poll) => {
+            module_on(state, school, Module::Polls).await?;
+            let poll: PollId = poll.parse().map_err(|_| HubErrorCode::Forbidden)?;
+            polls::service::visible_poll(state, session, poll).await.map_err(refused)?;
+            Ok(())
+        }
     }
 }
 
-/// Clients may publish on group and chat topics; `user:` and `poll:` topics are written by the
-/// server only.
+async fn module_on(
+    state: &SharedState,
+    school: SchoolId,
+    module: Module,
+) -> Result<(), HubErrorCode> {
+    match state.store.module_enabled(school, module).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(HubErrorCode::ModuleDisabled),
+        Err(error) => {
+            tracing::error!(%error, "hub authorization failed");
+            Err(HubErrorCode::Internal)
+        }
+    }
+}
+
+/// An API refusal as a hub error: failures stay internal, everything else is `forbidden`.
+fn refused(error: ApiError) -> HubErrorCode {
+    match error.code {
+        ErrorCode::Internal | ErrorCode::Unavailable => HubErrorCode::Internal,
+        ErrorCode::ModuleDisabled => HubErrorCode::ModuleDisabled,
+        _ => HubErrorCode::Forbidden,
+    }
+}
+
+/// Clients may publish on group topics; on chat topics only typing notices and on poll topics
+/// only votes (both checked by the socket driver); `user:` topics are written by the server only.
 pub fn may_publish(topic: &Topic) -> bool {
-    matches!(topic, Topic::Group(_) | Topic::Chat(_))
+    matches!(topic, Topic::Group(_) | Topic::Chat(_) | Topic::Poll(_))
 }
 
 /// Something that grants `user` access changed: every node re-checks that user's connections.

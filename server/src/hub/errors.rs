@@ -36,6 +36,14 @@ pub fn error_text(code: HubErrorCode) -> (&'static str, &'static str) {
             "Zu viele Nachrichten; diese wurde nicht gesendet.",
         ),
         HubErrorCode::BodyTooLarge => ("The message is too large.", "Die Nachricht ist zu groß."),
+        HubErrorCode::RoomMuted => (
+            "The room is muted: only its moderators may write.",
+            "Der Raum ist stummgeschaltet: Nur Moderierende dürfen schreiben.",
+        ),
+        HubErrorCode::PollClosed => ("The poll is not open.", "Die Umfrage ist nicht geöffnet."),
+        HubErrorCode::InvalidVote => {
+            ("These choices do not fit the poll.", "Diese Auswahl passt nicht zur Umfrage.")
+        }
         HubErrorCode::Internal => {
             ("Something went wrong on the server.", "Auf dem Server ist ein Fehler aufgetreten.")
         }

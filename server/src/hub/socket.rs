@@ -21,12 +21,12 @@ use schulhof_proto::hub::{
 use serde::Deserialize;
 use tokio::sync::{mpsc, watch};
 
-use super::access;
 use super::cluster::ClusterEvent;
 use super::core::ConnId;
 use super::core::Payload;
 use super::errors::error_text;
 use super::registry::{CloseRequest, ConnHandle, WsFrame};
+use super::{access, service_frames};
 use crate::auth::csrf::is_same_origin;
 use crate::auth::session::token_from_headers;
 use crate::auth::token::hash_token;
@@ -245,9 +245,29 @@ async fn handle_frame(
             let now = state.now_ms();
             state.hub.apply(now, |core, out| core.unsubscribe(conn, id, &topic, now, out));
         }
-        ClientFrame::Publish { id, topic, body } => {
-            publish(state, conn, id, topic, Payload::Json(body)).await;
-        }
+        ClientFrame::Publish { id, topic, body } => match &topic {
+            Topic::Chat(room) => {
+                match service_frames::check_typing(state, session, room, &body).await {
+                    Ok(()) => publish(state, conn, id, topic, Payload::Json(body)).await,
+                    Err(code) => reply_error(state, conn, id, code),
+                }
+            }
+            Topic::Poll(poll) => {
+                // Subscribed (so authorized) and within the rate limit, then stored.
+                if state.hub.accept_publish(conn, id, &topic, state.now_ms()).is_none() {
+                    return;
+                }
+                match service_frames::vote(state, session, poll, body).await {
+                    Ok(()) => state.hub.send_to(
+                        conn,
+                        encode(&ServerFrame::Ack { id, seq: None }),
+                        state.now_ms(),
+                    ),
+                    Err(code) => reply_error(state, conn, id, code),
+                }
+            }
+            _ => publish(state, conn, id, topic, Payload::Json(body)).await,
+        },
         ClientFrame::Ping { id } => {
             state.hub.send_to(conn, encode(&ServerFrame::Pong { id }), state.now_ms())
         }
@@ -287,6 +307,9 @@ async fn publish(state: &SharedState, conn: ConnId, id: u64, topic: Topic, paylo
 /// A binary frame: a publish with a binary payload (see `schulhof_proto::hub::binary`).
 async fn handle_binary(state: &SharedState, conn: ConnId, bytes: &[u8]) {
     match binary::decode_publish(bytes) {
+        Some((id, Topic::Chat(_) | Topic::Poll(_), _)) => {
+            reply_error(state, conn, u64::from(id), HubErrorCode::Forbidden)
+        }
         Some((id, topic, payload)) => {
             publish(state, conn, u64::from(id), topic, Payload::Binary(payload.to_vec())).await;
         }

@@ -5,10 +5,12 @@
 mod addressbook;
 mod administration;
 mod auth;
+mod chat;
 mod groups;
 mod import;
 mod me;
 mod ops;
+mod polls;
 mod users;
 
 use axum::Router;
@@ -59,6 +61,25 @@ pub fn app(state: SharedState) -> Router {
         .route("/modules/{module}", put(administration::set_module))
         .route("/audit", get(administration::audit_log))
         .route("/addressbook", get(addressbook::address_book))
+        .route("/chat/rooms", get(chat::rooms).post(chat::create_room))
+        .route("/chat/direct", post(chat::direct))
+        .route("/chat/rooms/{id}", get(chat::room))
+        .route("/chat/rooms/{id}/muted", put(chat::set_muted))
+        .route("/chat/rooms/{id}/members", post(chat::add_members))
+        .route("/chat/rooms/{id}/members/{user}", axum::routing::delete(chat::remove_member))
+        .route("/chat/rooms/{id}/messages", get(chat::messages).post(chat::send))
+        .route("/chat/rooms/{id}/read", put(chat::mark_read))
+        .route("/chat/messages/{id}", axum::routing::patch(chat::edit).delete(chat::delete))
+        .route("/chat/messages/{id}/reactions", post(chat::react))
+        .route("/chat/search", get(chat::search))
+        .route("/chat/contacts", get(chat::contacts))
+        .route("/chat/settings", get(chat::settings).put(chat::save_settings))
+        .route("/polls", get(polls::list).post(polls::create))
+        .route("/polls/{id}", get(polls::get).put(polls::update).delete(polls::delete))
+        .route("/polls/{id}/open", post(polls::open))
+        .route("/polls/{id}/close", post(polls::close))
+        .route("/polls/{id}/vote", put(polls::vote))
+        .route("/polls/{id}/results.csv", get(polls::results_csv))
         .route(
             "/import/preview",
             post(import::preview).layer(DefaultBodyLimit::max(import::MAX_IMPORT_BYTES)),

@@ -125,7 +125,7 @@ impl Store {
         self.group(school, id).await
     }
 
-    /// Deletes a group with its memberships.
+    /// Deletes a group with its memberships and its class chat room.
     pub async fn delete_group(&self, school: SchoolId, id: GroupId) -> Result<(), StoreError> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -134,6 +134,14 @@ impl Store {
                 .bind(id.to_string())
                 .execute(&mut *tx)
                 .await?;
+            // The class room shares the group's ID and goes with it.
+            sqlx::query(
+                "DELETE FROM chat_rooms WHERE school_id = $1 AND id = $2 AND kind = 'class'",
+            )
+            .bind(school.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
             let affected =
                 sqlx::query("DELETE FROM school_groups WHERE school_id = $1 AND id = $2")
                     .bind(school.to_string())

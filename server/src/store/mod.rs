@@ -4,8 +4,11 @@
 //! on whichever pool is open. Every query on school data is scoped by `school_id`.
 
 mod admin;
+mod chat_messages;
+mod chat_rooms;
 mod groups;
 mod import;
+mod polls;
 mod rows;
 mod schools;
 mod sessions;
@@ -19,8 +22,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use admin::NewAuditEntry;
+pub use chat_messages::{AppendError, NewMessage};
+pub use chat_rooms::{RoomAccess, RoomListing};
 pub use groups::{GroupChanges, NewGroup};
 pub use import::{CredentialRow, ImportApplied, ImportApply, NewAccount};
+pub use polls::{Ballot, PollFields, PollRecord, VoteError};
 pub use sessions::{AuthenticatedSession, NewSession};
 pub use users::{NewUser, UserChanges, UserFilter};
 

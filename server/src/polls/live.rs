@@ -1,0 +1,129 @@
+//! The live side of quick polls: coalesced result broadcasts (at most one per poll per
+//! `RESULTS_INTERVAL_MS`, counted from the stored ballots so every node and every broadcast is
+//! exact) and the countdown closer, a task that sleeps until the next stored deadline — so a
+//! countdown survives a restart — and closes every poll whose time is up.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use schulhof_proto::hub::Topic;
+use schulhof_proto::{PollId, PollState, UserId};
+use serde_json::json;
+use tokio::sync::Notify;
+
+use super::tally::{Broadcast, Coalescer, RESULTS_INTERVAL_MS, count};
+use crate::hub::notify;
+use crate::state::SharedState;
+use crate::store::{PollRecord, StoreError};
+
+/// Per-process live poll state: the coalescers of polls with recent votes, and a wake-up for the
+/// countdown closer when a poll with a countdown opens.
+#[derive(Default)]
+pub struct LiveResults {
+    coalescers: Mutex<HashMap<PollId, Coalescer>>,
+    pub deadlines_changed: Notify,
+}
+
+impl LiveResults {
+    fn lock(&self) -> MutexGuard<'_, HashMap<PollId, Coalescer>> {
+        self.coalescers.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The results payload of a poll (counts empty when hidden from non-owners).
+pub async fn results_event(
+    state: &SharedState,
+    poll: &PollRecord,
+) -> Result<(serde_json::Value, serde_json::Value), StoreError> {
+    let (ballots, version) = state.store.ballots(poll.id).await?;
+    let (counts, voters) = count(poll.options.len(), ballots.iter().map(|b| b.choices.as_slice()));
+    let full = json!({
+        "event": "results", "poll_id": poll.id, "version": version, "voters": voters,
+        "counts": counts,
+    });
+    let public = if poll.hide_results && poll.state != PollState::Closed {
+        json!({
+            "event": "results", "poll_id": poll.id, "version": version, "voters": voters,
+            "counts": [],
+        })
+    } else {
+        full.clone()
+    };
+    Ok((public, full))
+}
+
+async fn broadcast(state: &SharedState, poll: PollId, school: schulhof_proto::SchoolId) {
+    let record = match state.store.poll(school, poll).await {
+        Ok(record) => record,
+        Err(error) => return tracing::warn!(%error, "poll results not broadcast"),
+    };
+    let (public, full) = match results_event(state, &record).await {
+        Ok(events) => events,
+        Err(error) => return tracing::warn!(%error, "poll results not broadcast"),
+    };
+    let from = record.owner_id.unwrap_or(UserId(uuid::Uuid::nil()));
+    state.metrics.poll_broadcasts.inc();
+    if public != full
+        && let Some(owner) = record.owner_id
+    {
+        notify::publish(state, Topic::User(owner), from, full).await;
+    }
+    notify::publish(state, Topic::Poll(poll.to_string()), from, public).await;
+}
+
+/// Votes changed a poll's results: broadcast now, or once at the end of the current interval.
+pub async fn results_changed(state: &SharedState, poll: &PollRecord) {
+    let now = state.now_ms();
+    let decision = {
+        let mut coalescers = state.polls.lock();
+        coalescers.retain(|_, c| !c.is_idle(now));
+        coalescers
+            .entry(poll.id)
+            .or_insert_with(|| Coalescer::new(RESULTS_INTERVAL_MS))
+            .changed(now)
+    };
+    match decision {
+        Broadcast::Now => broadcast(state, poll.id, poll.school).await,
+        Broadcast::Pending => {}
+        Broadcast::At(at) => {
+            let state = Arc::clone(state);
+            let (id, school) = (poll.id, poll.school);
+            tokio::spawn(async move {
+                let wait = u64::try_from(at - state.now_ms()).unwrap_or(0);
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+                if let Some(c) = state.polls.lock().get_mut(&id) {
+                    c.fired(state.now_ms());
+                }
+                broadcast(&state, id, school).await;
+            });
+        }
+    }
+}
+
+/// Closes every poll whose countdown has ended, then sleeps until the next deadline (at most a
+/// minute, or until a poll with a countdown opens). Several nodes may run this: closing is a
+/// conditional update, so each poll is closed and announced once.
+pub async fn run_countdowns(state: SharedState) {
+    loop {
+        let now = state.now_ms();
+        match state.store.polls_due(now).await {
+            Ok(due) => {
+                for (school, poll) in due {
+                    if let Err(error) =
+                        super::service::close_and_announce(&state, school, poll).await
+                    {
+                        tracing::warn!(%error, "poll countdown close failed");
+                    }
+                }
+            }
+            Err(error) => tracing::warn!(%error, "poll countdowns unavailable"),
+        }
+        let next = state.store.next_poll_deadline().await.ok().flatten();
+        let wait_ms = next.map_or(60_000, |at| (at - state.now_ms()).clamp(50, 60_000));
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0))) => {}
+            () = state.polls.deadlines_changed.notified() => {}
+        }
+    }
+}
