@@ -314,3 +314,55 @@ async fn the_countdown_closes_a_poll_even_across_a_restart() {
     assert!(view.closed_at.unwrap() >= closes_at);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_poll_in_a_chat_room_is_announced_there_and_run_by_its_moderator() {
+    let server = TestServer::start().await;
+    let class = class_of(&server, 2).await;
+    let (teacher, anna, ben) = (&class.teacher, &class.pupils[0], &class.pupils[1]);
+    let room: schulhof_proto::RoomDetail = teacher
+        .0
+        .post_ok("/api/chat/rooms", &json!({ "title": "Ausflug", "member_ids": [anna.1] }))
+        .await;
+    let room_id = room.room.id;
+    let mut anna_hub = hub_of(&anna.0).await;
+    anna_hub.subscribe(&Topic::Chat(room_id.to_string()), None).await;
+
+    let by_member = anna
+        .0
+        .send(
+            Method::POST,
+            "/api/polls",
+            Some(&json!({
+                "room_id": room_id, "question": "Zoo?", "options": ["ja", "nein"], "open": true
+            })),
+        )
+        .await;
+    expect_error(by_member, ErrorCode::Forbidden).await;
+    let poll: Poll = teacher
+        .0
+        .post_ok(
+            "/api/polls",
+            &json!({
+                "room_id": room_id, "question": "Zoo oder Museum?", "options": ["Zoo", "Museum"],
+                "open": true, "multiple": true
+            }),
+        )
+        .await;
+    loop {
+        if let ServerFrame::Message { body, .. } = anna_hub.frame().await
+            && body["event"] == "poll"
+        {
+            assert_eq!(body["poll_id"], json!(poll.id));
+            assert_eq!(body["state"], "open");
+            break;
+        }
+    }
+    let accepted: Value = json_ok(vote(&anna.0, &poll, &[1, 0]).await, StatusCode::OK).await;
+    assert_eq!(accepted["my_vote"], json!([0, 1]), "multiple choice, stored in order");
+    // Ben is in the class but not in this room: the poll does not exist for him.
+    expect_error(vote(&ben.0, &poll, &[0]).await, ErrorCode::NotFound).await;
+    let list: Value = anna.0.get_ok(&format!("/api/polls?room_id={room_id}")).await;
+    assert_eq!(list["polls"][0]["results"]["counts"], json!([1, 1]));
+    server.stop().await;
+}
