@@ -79,6 +79,9 @@ pub async fn run(
         tokio::spawn(maintenance::run_periodically(state.clone())),
         tokio::spawn(polls::live::run_countdowns(state.clone())),
     ];
+    if let Some(queue) = state.polls.take_vote_queue() {
+        tasks.push(tokio::spawn(polls::writer::run(state.clone(), queue)));
+    }
     if let (Some(cluster), Some(changes)) = (cluster, presence_changes) {
         tasks.extend(hub::cluster::start(&state, cluster, changes).await?);
     }

@@ -112,6 +112,45 @@ async function startServer(flow, bin, dataDir, env = SERVER_ENV) {
 }
 
 /**
+ * A browser context (its own cookies, like a second person at another computer) with one page.
+ * Records requests to other origins and uncaught page errors; `assertClean` checks both.
+ */
+export async function newWatchedContext(flow, browser, origin) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'de-DE', acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+
+  // Every request must stay on the server's origin (no CDN, fonts, analytics).
+  const foreign = [];
+  context.on('request', (req) => {
+    const url = req.url();
+    if (url !== origin && !url.startsWith(`${origin}/`)) foreign.push(url);
+  });
+  // WebSockets (the hub) must stay on the origin too.
+  const wsOrigin = origin.replace(/^http/, 'ws');
+  const watchSockets = (p) =>
+    p.on('websocket', (ws) => {
+      const url = ws.url();
+      if (url !== wsOrigin && !url.startsWith(`${wsOrigin}/`)) foreign.push(url);
+    });
+  const pageErrors = [];
+  context.on('page', (p) => {
+    p.on('pageerror', (err) => pageErrors.push(err.message));
+    watchSockets(p);
+  });
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  watchSockets(page);
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') flow.log('browser console:', msg.text());
+  });
+  const assertClean = () => {
+    check(foreign.length === 0, `all requests stay on ${origin}, but saw: ${foreign.join(', ')}`);
+    check(pageErrors.length === 0, `no uncaught page errors, but saw: ${pageErrors.join('; ')}`);
+  };
+  return { context, page, assertClean };
+}
+
+/**
  * A fresh school for one flow: data dir, bootstrap admin, server, headless Chromium and a page.
  * Records requests to other origins and uncaught page errors for `assertClean`.
  */
@@ -152,27 +191,8 @@ export async function startSchool(flow) {
     ],
   });
   flow.cleanups.push(() => browser.close());
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'de-DE', acceptDownloads: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  const { context, page, assertClean } = await newWatchedContext(flow, browser, origin);
   flow.page = page;
-
-  // Every request must stay on the server's origin (no CDN, fonts, analytics).
-  const foreign = [];
-  context.on('request', (req) => {
-    const url = req.url();
-    if (url !== origin && !url.startsWith(`${origin}/`)) foreign.push(url);
-  });
-  const pageErrors = [];
-  context.on('page', (p) => p.on('pageerror', (err) => pageErrors.push(err.message)));
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') flow.log('browser console:', msg.text());
-  });
-  const assertClean = () => {
-    check(foreign.length === 0, `all requests stay on ${origin}, but saw: ${foreign.join(', ')}`);
-    check(pageErrors.length === 0, `no uncaught page errors, but saw: ${pageErrors.join('; ')}`);
-  };
   return { boot, origin, browser, context, page, dataDir, assertClean };
 }
 
@@ -266,8 +286,17 @@ async function runCleanups(flow) {
   }
 }
 
-/** Runs the flows one after the other and ends the process with the line `N passed, M failed`. */
-export async function runFlows(flows) {
+/**
+ * Runs the flows (`[name, body, timeoutMs?]`) one after the other and ends the process with the line
+ * `N passed, M failed`. SCHULHOF_FLOWS (comma-separated names) runs only those flows.
+ */
+export async function runFlows(allFlows) {
+  const only = (process.env.SCHULHOF_FLOWS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const flows = only.length ? allFlows.filter(([name]) => only.includes(name)) : allFlows;
+  if (only.length) {
+    const unknown = only.filter((n) => !allFlows.some(([name]) => name === n));
+    if (unknown.length) console.error(`SCHULHOF_FLOWS names unknown flows: ${unknown.join(', ')}`);
+  }
   let passed = 0;
   let done = 0;
   for (const sig of ['SIGINT', 'SIGTERM']) {
@@ -277,8 +306,8 @@ export async function runFlows(flows) {
       process.exit(1);
     });
   }
-  for (const [name, body] of flows) {
-    if (await runFlow(name, body)) passed += 1;
+  for (const [name, body, timeoutMs] of flows) {
+    if (await runFlow(name, body, timeoutMs)) passed += 1;
     done += 1;
   }
   console.log(`${passed} passed, ${done - passed} failed`);

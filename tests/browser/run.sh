@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs the browser end-to-end test: installs its npm deps if missing, builds web/dist if missing,
-# then runs all flows (run_all.mjs: admin_flow, import_flow). Needs SCHULHOF_BIN and Debian's chromium.
+# then runs all flows (run_all.mjs: admin_flow, import_flow, messenger_flow; SCHULHOF_FLOWS selects some). Needs SCHULHOF_BIN and Debian's chromium.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 web="$here/../../web"
 
 if [ -z "${SCHULHOF_BIN:-}" ]; then
   echo "run.sh: set SCHULHOF_BIN to the schulhof server binary (e.g. target/debug/schulhof)" >&2
-  echo "0 passed, 2 failed"
+  echo "0 passed, 3 failed"
   exit 1
 fi
 

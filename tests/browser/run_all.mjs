@@ -1,9 +1,12 @@
 // Runs every browser flow (each with a fresh server, data dir and browser) and prints `N passed, M failed`.
+// SCHULHOF_FLOWS=messenger_flow (comma-separated) runs only the named flows.
 import { adminFlow } from './admin_flow.mjs';
 import { importFlow } from './import_flow.mjs';
 import { runFlows } from './lib.mjs';
+import { messengerFlow } from './messenger_flow.mjs';
 
 await runFlows([
   ['admin_flow', adminFlow],
   ['import_flow', importFlow],
+  ['messenger_flow', messengerFlow, 240_000],
 ]);

@@ -148,8 +148,11 @@ describe('modules, consent list and address book', () => {
 
   it('shows module tiles only for enabled modules with a page, and none when restricted', () => {
     const me = (status: User['status'], modules: Me['modules']) => ({ user: user('me', 'Me', { status }), modules });
-    expect(moduleTiles(me('active', ['addressbook', 'messenger']))).toEqual([{ module: 'addressbook', href: '/addressbook' }]);
-    expect(moduleTiles(me('active', ['messenger']))).toEqual([]);
+    expect(moduleTiles(me('active', ['addressbook', 'messenger', 'video']))).toEqual([
+      { module: 'messenger', href: '/chat' },
+      { module: 'addressbook', href: '/addressbook' },
+    ]);
+    expect(moduleTiles(me('active', ['video', 'polls']))).toEqual([]);
     expect(moduleTiles(me('restricted', ['addressbook']))).toEqual([]);
   });
 

@@ -11,6 +11,11 @@ import { ChangePassword } from './pages/ChangePassword';
 import { Consents } from './pages/Consents';
 import { Dashboard, moduleTiles } from './pages/Dashboard';
 import { GroupDetail, Groups } from './pages/Groups';
+import { ChatPage } from './pages/Chat';
+import { ChatRoomsProvider, useChatRooms } from './chatRooms';
+import { unreadBadge } from './chatLogic';
+import { MyGroup } from './pages/MyGroup';
+import { stopHub, hub } from './hub';
 import { Import } from './pages/Import';
 import { Login } from './pages/Login';
 import { Modules } from './pages/Modules';
@@ -146,6 +151,21 @@ function Shell({ me, onLogout, onMeChanged }: { me: Me; onLogout: () => void; on
   const path = usePath();
   const isAdmin = me.user.role === 'admin';
   const adminOnly = (page: ComponentChildren) => (isAdmin ? page : <Problem text={t('common.forbidden')} />);
+  const modules = new Set(me.modules ?? []);
+  const active = me.user.status === 'active';
+  // One live connection per tab while a module that uses it is on (messenger, polls, video).
+  const hubWanted = active && (modules.has('messenger') || modules.has('polls') || modules.has('video'));
+  useEffect(() => {
+    if (!hubWanted) return;
+    const off = hub().onState((s) => {
+      // The session ended (or the account changed): let the app ask the server who we are.
+      if (s.status === 'closed' && (s.closeCode === 4401 || s.closeCode === 4403)) onMeChanged();
+    });
+    return () => {
+      off();
+      stopHub();
+    };
+  }, [hubWanted, onMeChanged]);
 
   let title: MessageKey = 'nav.dashboard';
   let page;
@@ -179,6 +199,17 @@ function Shell({ me, onLogout, onMeChanged }: { me: Me; onLogout: () => void; on
   } else if (matchRoute('/admin/audit', path)) {
     title = 'nav.audit';
     page = adminOnly(<Audit />);
+  } else if (matchRoute('/chat', path) || matchRoute('/chat/:id', path)) {
+    title = 'module.messenger';
+    const roomId = matchRoute('/chat/:id', path)?.id ?? null;
+    page = modules.has('messenger') && active ? (
+      <ChatPage me={me} roomId={roomId} pollsEnabled={modules.has('polls')} />
+    ) : (
+      <Problem text={t('chat.moduleOff')} />
+    );
+  } else if ((params = matchRoute('/groups/:id', path))) {
+    title = 'group.title';
+    page = <MyGroup key={params.id} me={me} id={params.id!} />;
   } else if (matchRoute('/addressbook', path)) {
     title = 'module.addressbook';
     page = <AddressBook />;
@@ -191,7 +222,7 @@ function Shell({ me, onLogout, onMeChanged }: { me: Me; onLogout: () => void; on
   }, [title, t]);
 
   return (
-    <>
+    <ChatRoomsProvider meId={me.user.id} enabled={hubWanted && modules.has('messenger')}>
       <a class="skip-link" href="#main">
         {t('nav.skip')}
       </a>
@@ -199,7 +230,7 @@ function Shell({ me, onLogout, onMeChanged }: { me: Me; onLogout: () => void; on
       <main id="main" class="container">
         {page}
       </main>
-    </>
+    </ChatRoomsProvider>
   );
 }
 
@@ -220,9 +251,15 @@ function TopBar({ me, path, onLogout }: { me: Me; path: string; onLogout: () => 
     return () => document.removeEventListener('click', close);
   }, []);
 
-  const navLink = (href: string, key: MessageKey, active: boolean) => (
+  const { unread } = useChatRooms();
+  const navLink = (href: string, key: MessageKey, active: boolean, badge = '') => (
     <Link key={href} href={href} class={active ? 'nav-link active' : 'nav-link'} aria-current={active ? 'page' : undefined}>
       {t(key)}
+      {badge && (
+        <span class="nav-badge" data-testid="nav-unread" aria-label={t('chat.unreadLabel', { n: unread })}>
+          {badge}
+        </span>
+      )}
     </Link>
   );
 
@@ -240,7 +277,9 @@ function TopBar({ me, path, onLogout }: { me: Me; path: string; onLogout: () => 
         </Link>
         <nav class="nav" aria-label={t('nav.main')}>
           {navLink('/', 'nav.dashboard', path === '/')}
-          {moduleTiles(me).map(({ module, href }) => navLink(href, `module.${module}`, path.startsWith(href)))}
+          {moduleTiles(me).map(({ module, href }) =>
+            navLink(href, `module.${module}`, path.startsWith(href), module === 'messenger' ? unreadBadge(unread) : ''),
+          )}
           {isAdmin && <span class="nav-sep" aria-hidden="true" />}
           {isAdmin && ADMIN_NAV.map(([href, key]) => navLink(href, key, path.startsWith(href)))}
         </nav>

@@ -1,6 +1,6 @@
 // Small shared UI pieces: in-app link, error box, one-time secret box, badges, data loading hook.
 import { Fragment, type ComponentChildren } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api';
 import { LANGS, useI18n } from './i18n';
 import { onLinkClick } from './router';
@@ -150,4 +150,56 @@ export function LangSwitch() {
       ))}
     </div>
   );
+}
+
+/**
+ * A modal dialog on the native <dialog> element (focus stays inside, Escape closes). It is shown
+ * while mounted; `onClose` runs on Escape and on the close button.
+ */
+export function Modal(props: { title: string; onClose: () => void; children: ComponentChildren; 'data-testid'?: string; wide?: boolean }) {
+  const { t } = useI18n();
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const d = ref.current;
+    if (d && !d.open) {
+      if (typeof d.showModal === 'function') d.showModal();
+      else d.setAttribute('open', '');
+    }
+    return () => {
+      if (d?.open) d.close();
+    };
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      class={props.wide ? 'modal modal-wide' : 'modal'}
+      aria-labelledby={titleId}
+      data-testid={props['data-testid']}
+      onCancel={(e) => {
+        e.preventDefault();
+        props.onClose();
+      }}
+    >
+      <div class="modal-head">
+        <h2 id={titleId}>{props.title}</h2>
+        <button type="button" class="btn btn-ghost btn-small modal-close" aria-label={t('common.closeDialog')} onClick={props.onClose}>
+          ×
+        </button>
+      </div>
+      <div class="modal-body">{props.children}</div>
+    </dialog>
+  );
+}
+
+/** The current time, updated every `intervalMs` while `active`. */
+export function useNow(intervalMs: number, active = true): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    setNow(Date.now());
+    const h = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(h);
+  }, [intervalMs, active]);
+  return now;
 }

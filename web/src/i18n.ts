@@ -2,6 +2,7 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import { adminDe, adminEn } from './messages/admin';
+import { chatDe, chatEn } from './messages/chat';
 import { coreDe, coreEn } from './messages/core';
 import { importDe, importEn } from './messages/import';
 
@@ -9,9 +10,9 @@ export type Lang = 'de' | 'en';
 export const LANGS: readonly Lang[] = ['de', 'en'];
 const STORAGE_KEY = 'schulhof.lang';
 
-const de = { ...coreDe, ...adminDe, ...importDe };
+const de = { ...coreDe, ...adminDe, ...importDe, ...chatDe };
 export type MessageKey = keyof typeof de;
-const en: Partial<Record<MessageKey, string>> = { ...coreEn, ...adminEn, ...importEn };
+const en: Partial<Record<MessageKey, string>> = { ...coreEn, ...adminEn, ...importEn, ...chatEn };
 
 export const dictionaries: Record<Lang, Partial<Record<MessageKey, string>>> = { de, en };
 

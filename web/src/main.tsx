@@ -5,6 +5,7 @@ import './styles.css';
 import './styles/components.css';
 import './styles/admin.css';
 import './styles/import.css';
+import './styles/chat.css';
 import './styles/pages.css';
 
 render(<App />, document.getElementById('app')!);

@@ -59,7 +59,7 @@ pub async fn vote(
 ) -> Result<(), HubErrorCode> {
     let body: VoteBody = serde_json::from_value(body).map_err(|_| HubErrorCode::BadFrame)?;
     let poll: PollId = poll.parse().map_err(|_| HubErrorCode::Forbidden)?;
-    let record = state.store.poll(session.school.id, poll).await.map_err(|error| {
+    let record = polls::live::open_poll(state, session.school.id, poll).await.map_err(|error| {
         tracing::warn!(%error, "hub vote failed");
         HubErrorCode::Internal
     })?;

@@ -10,25 +10,85 @@ use std::time::Duration;
 use schulhof_proto::hub::Topic;
 use schulhof_proto::{PollId, PollState, UserId};
 use serde_json::json;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc};
 
 use super::tally::{Broadcast, Coalescer, RESULTS_INTERVAL_MS, count};
+use super::writer::{QUEUE_LENGTH, QueuedVote};
 use crate::hub::notify;
 use crate::state::SharedState;
 use crate::store::{PollRecord, StoreError};
 
-/// Per-process live poll state: the coalescers of polls with recent votes, and a wake-up for the
-/// countdown closer when a poll with a countdown opens.
-#[derive(Default)]
+/// How long an open poll's record is reused for hub votes before it is read again. Its options,
+/// mode and salt never change while it is open, and `cast_votes` checks the state itself.
+const OPEN_POLL_CACHE_MS: i64 = 2000;
+
+/// Per-process live poll state: the coalescers of polls with recent votes, the vote queue of the
+/// group-commit writer, recently read open polls, and a wake-up for the countdown closer when a
+/// poll with a countdown opens.
 pub struct LiveResults {
     coalescers: Mutex<HashMap<PollId, Coalescer>>,
+    open_polls: Mutex<HashMap<PollId, (PollRecord, i64)>>,
+    pub votes: mpsc::Sender<QueuedVote>,
+    vote_queue: Mutex<Option<mpsc::Receiver<QueuedVote>>>,
     pub deadlines_changed: Notify,
+}
+
+impl Default for LiveResults {
+    fn default() -> Self {
+        let (votes, queue) = mpsc::channel(QUEUE_LENGTH);
+        Self {
+            coalescers: Mutex::default(),
+            open_polls: Mutex::default(),
+            votes,
+            vote_queue: Mutex::new(Some(queue)),
+            deadlines_changed: Notify::new(),
+        }
+    }
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl LiveResults {
     fn lock(&self) -> MutexGuard<'_, HashMap<PollId, Coalescer>> {
-        self.coalescers.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        locked(&self.coalescers)
     }
+
+    /// The vote queue's receiving end, for the one writer task (`None` once taken).
+    pub fn take_vote_queue(&self) -> Option<mpsc::Receiver<QueuedVote>> {
+        locked(&self.vote_queue).take()
+    }
+
+    /// Forgets a cached poll (it closed or changed).
+    pub fn forget(&self, poll: PollId) {
+        locked(&self.open_polls).remove(&poll);
+    }
+}
+
+/// An open poll of `school` for a hub vote: from the short-lived cache, or read (and cached if
+/// open).
+pub async fn open_poll(
+    state: &SharedState,
+    school: schulhof_proto::SchoolId,
+    poll: PollId,
+) -> Result<PollRecord, StoreError> {
+    let now = state.now_ms();
+    if let Some((record, at)) = locked(&state.polls.open_polls).get(&poll)
+        && now - at < OPEN_POLL_CACHE_MS
+        && record.school == school
+    {
+        return Ok(record.clone());
+    }
+    let record = state.store.poll(school, poll).await?;
+    if record.state == PollState::Open {
+        let mut cache = locked(&state.polls.open_polls);
+        if cache.len() > 10_000 {
+            cache.retain(|_, (_, at)| now - *at < OPEN_POLL_CACHE_MS);
+        }
+        cache.insert(poll, (record.clone(), now));
+    }
+    Ok(record)
 }
 
 /// The results payload of a poll (counts empty when hidden from non-owners).

@@ -12,12 +12,13 @@ use serde_json::json;
 
 use super::live::{results_changed, results_event};
 use super::tally::{self, ballot_key, count, counts_visible, normalize_vote, poll_spec};
+use super::writer::QueuedVote;
 use crate::auth::token::new_token;
 use crate::error::ApiError;
 use crate::hub::notify;
 use crate::messenger::service::membership;
 use crate::state::SharedState;
-use crate::store::{AuthenticatedSession, PollFields, PollRecord, StoreError, VoteError};
+use crate::store::{AuthenticatedSession, PollFields, PollRecord, StoreError};
 
 /// What the caller may do with a poll's group or room: see and vote, or also create polls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -274,6 +275,7 @@ pub async fn close_and_announce(
     school: SchoolId,
     id: PollId,
 ) -> Result<bool, StoreError> {
+    state.polls.forget(id);
     if !state.store.close_poll(id, state.now_ms()).await? {
         return Ok(false);
     }
@@ -330,10 +332,17 @@ pub async fn vote(
     }
     let key = ballot_key(salt, record.id, me);
     let voter = (!record.anonymous).then_some(me);
-    match state.store.cast_vote(record.id, &key, voter, &choices).await {
-        Ok(_) => {}
-        Err(VoteError::NotOpen) => return Err(ApiError::new(ErrorCode::PollClosed)),
-        Err(VoteError::Store(error)) => return Err(error.into()),
+    let (done, stored) = tokio::sync::oneshot::channel();
+    let queued = QueuedVote { poll: record.id, key, voter, choices: choices.clone(), done };
+    state.polls.votes.send(queued).await.map_err(|_| ApiError::new(ErrorCode::Unavailable))?;
+    match stored.await {
+        Ok(Ok(true)) => {}
+        Ok(Ok(false)) => {
+            state.polls.forget(record.id);
+            return Err(ApiError::new(ErrorCode::PollClosed));
+        }
+        Ok(Err(error)) => return Err(ApiError::internal(error)),
+        Err(_) => return Err(ApiError::new(ErrorCode::Unavailable)),
     }
     state.metrics.poll_votes.inc();
     results_changed(state, record).await;

@@ -26,7 +26,7 @@ pub use chat_messages::{AppendError, NewMessage};
 pub use chat_rooms::{RoomAccess, RoomListing};
 pub use groups::{GroupChanges, NewGroup};
 pub use import::{CredentialRow, ImportApplied, ImportApply, NewAccount};
-pub use polls::{Ballot, PollFields, PollRecord, VoteError};
+pub use polls::{Ballot, PollFields, PollRecord, VoteRow};
 pub use sessions::{AuthenticatedSession, NewSession};
 pub use users::{NewUser, UserChanges, UserFilter};
 

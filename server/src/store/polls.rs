@@ -50,19 +50,13 @@ pub struct Ballot {
     pub voter: Option<UserId>,
 }
 
-/// Why a vote was not stored.
-#[derive(Debug, thiserror::Error)]
-pub enum VoteError {
-    #[error("the poll is not open")]
-    NotOpen,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<sqlx::Error> for VoteError {
-    fn from(error: sqlx::Error) -> Self {
-        VoteError::Store(StoreError::Database(error))
-    }
+/// One vote of a batch (`cast_votes`).
+#[derive(Clone, Copy, Debug)]
+pub struct VoteRow<'a> {
+    pub poll: PollId,
+    pub key: &'a str,
+    pub voter: Option<UserId>,
+    pub choices: &'a [u8],
 }
 
 const POLL_SELECT: &str = "SELECT p.id, p.school_id, p.owner_id, COALESCE(u.display_name, '') AS owner_name, \
@@ -273,40 +267,68 @@ impl Store {
         Ok(())
     }
 
-    /// Stores (or replaces) a voter's ballot if the poll is still open, bumping the poll's
-    /// version in the same transaction. `key` comes from `ballot_key` with the salt the caller
-    /// read; `voter` is set for named polls only.
-    pub async fn cast_vote(
-        &self,
-        poll: PollId,
-        key: &str,
-        voter: Option<UserId>,
-        choices: &[u8],
-    ) -> Result<u64, VoteError> {
-        on_pool!(self, |pool| {
+    /// Stores a batch of votes in one transaction (group commit): bumps the version of every
+    /// poll in the batch that is still open, then upserts the ballots of those polls (a later
+    /// vote of the same voter in the batch wins). Returns, per vote, whether it was stored.
+    pub async fn cast_votes(&self, votes: &[VoteRow<'_>]) -> Result<Vec<bool>, StoreError> {
+        let mut polls: Vec<String> = votes.iter().map(|v| v.poll.to_string()).collect();
+        polls.sort_unstable();
+        polls.dedup();
+        let open: Vec<String> = on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let version: Option<i64> = sqlx::query_scalar(
-                "UPDATE polls SET version = version + 1 WHERE id = $1 AND state = 'open' \
-                 RETURNING version",
-            )
-            .bind(poll.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(version) = version else { return Err(VoteError::NotOpen) };
-            sqlx::query(
-                "INSERT INTO poll_ballots (poll_id, voter_key, voter_id, choices) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (poll_id, voter_key) \
-                 DO UPDATE SET choices = excluded.choices",
-            )
-            .bind(poll.to_string())
-            .bind(key)
-            .bind(voter.map(|v| v.to_string()))
-            .bind(encode_choices(choices))
-            .execute(&mut *tx)
-            .await?;
+            let mut open: Vec<String> = Vec::new();
+            for chunk in polls.chunks(500) {
+                let marks =
+                    (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",");
+                let query = format!(
+                    "UPDATE polls SET version = version + 1 WHERE state = 'open' AND id IN ({marks}) \
+                     RETURNING id"
+                );
+                let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(query));
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                open.extend(q.fetch_all(&mut *tx).await?);
+            }
+            let open_set: std::collections::HashSet<String> = open.iter().cloned().collect();
+            // The last vote of a voter in this batch wins; earlier ones are superseded (stored
+            // and replaced in the same commit).
+            let mut latest: std::collections::HashMap<(String, &str), usize> =
+                std::collections::HashMap::new();
+            for (index, vote) in votes.iter().enumerate() {
+                if open_set.contains(&vote.poll.to_string()) {
+                    latest.insert((vote.poll.to_string(), vote.key), index);
+                }
+            }
+            let mut rows: Vec<usize> = latest.into_values().collect();
+            rows.sort_unstable();
+            for chunk in rows.chunks(1000) {
+                let values = (0..chunk.len())
+                    .map(|i| {
+                        format!("(${}, ${}, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let query = format!(
+                    "INSERT INTO poll_ballots (poll_id, voter_key, voter_id, choices) VALUES {values} \
+                     ON CONFLICT (poll_id, voter_key) DO UPDATE SET choices = excluded.choices"
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(query));
+                for &index in chunk {
+                    let Some(vote) = votes.get(index) else { continue };
+                    q = q
+                        .bind(vote.poll.to_string())
+                        .bind(vote.key)
+                        .bind(vote.voter.map(|v| v.to_string()))
+                        .bind(encode_choices(vote.choices));
+                }
+                q.execute(&mut *tx).await?;
+            }
             tx.commit().await?;
-            Ok(u64::try_from(version).unwrap_or(0))
-        })
+            Ok::<_, sqlx::Error>(open)
+        })?;
+        let open: std::collections::HashSet<String> = open.into_iter().collect();
+        Ok(votes.iter().map(|v| open.contains(&v.poll.to_string())).collect())
     }
 
     /// Every ballot of a poll with the poll's version, read in one transaction so they match.

@@ -6,7 +6,7 @@ import { formatDate, useI18n } from '../i18n';
 const KIND_ORDER = { class: 0, course: 1, custom: 2 } as const;
 
 /** The modules that have a page in this client, and where it is. */
-export const MODULE_PAGES: Partial<Record<Module, string>> = { addressbook: '/addressbook' };
+export const MODULE_PAGES: Partial<Record<Module, string>> = { messenger: '/chat', addressbook: '/addressbook' };
 
 /** The enabled modules that have a page, in the order of MODULE_PAGES; none for restricted accounts. */
 export function moduleTiles(me: Pick<Me, 'modules' | 'user'>): { module: Module; href: string }[] {
@@ -121,7 +121,9 @@ function MyGroups() {
         <ul class="tile-list" data-testid="my-groups">
           {sortGroups(groups.data).map((g) => (
             <li key={g.id} class={`tile tile-${g.kind}`} data-testid="my-group">
-              <span class="tile-title">{g.name}</span>
+              <Link href={`/groups/${encodeURIComponent(g.id)}`} class="tile-title" data-testid="my-group-link">
+                {g.name}
+              </Link>
               <span class="tile-meta">
                 <Badge kind={g.kind}>{t(`kind.${g.kind}`)}</Badge>
                 <Badge kind={g.my_role}>{t(`mrole.${g.my_role}`)}</Badge>
