@@ -31,6 +31,7 @@ pub enum ErrorCode {
     DirectChatNotAllowed,
     RoomManagedByGroup,
     PollClosed,
+    PollStillOpen,
     PollNotDraft,
     InvalidVote,
     NotPollOwner,
@@ -63,6 +64,7 @@ impl ErrorCode {
             | Self::ConflictImportIdTaken
             | Self::RoomManagedByGroup
             | Self::PollClosed
+            | Self::PollStillOpen
             | Self::PollNotDraft => 409,
             Self::BodyTooLarge => 413,
             Self::UnsupportedMediaType => 415,

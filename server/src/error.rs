@@ -170,6 +170,10 @@ fn standard_messages(code: ErrorCode) -> (&'static str, &'static str) {
             "Die Mitglieder eines Klassenraums folgen der Klasse; ändere stattdessen die Gruppe.",
         ),
         ErrorCode::PollClosed => ("The poll is not open.", "Die Umfrage ist nicht geöffnet."),
+        ErrorCode::PollStillOpen => (
+            "The results can be exported once the poll is closed.",
+            "Die Ergebnisse können nach dem Schließen der Umfrage exportiert werden.",
+        ),
         ErrorCode::PollNotDraft => {
             ("Only a draft can be changed.", "Nur ein Entwurf kann geändert werden.")
         }

@@ -482,6 +482,14 @@ async fn direct_chats_group_rooms_and_the_schools_rules() {
     assert_eq!(hits["results"][0]["room_title"], "Theater-AG");
     let none: Value = ben.0.get_ok("/api/chat/search?q=donnerstag").await;
     assert_eq!(none["results"], json!([]));
+    send(&anna.0, room.room.id, "Frage zur Note").await;
+    let hits: Value = teacher.0.get_ok("/api/chat/search?q=zur%20note").await;
+    assert_eq!(
+        hits["results"][0]["room_title"], "kind.00 Muster",
+        "direct chats: the other person"
+    );
+    let short = anna.0.get("/api/chat/search?q=a").await;
+    assert_eq!(expect_error(short, ErrorCode::ValidationFailed).await.field.as_deref(), Some("q"));
     server.stop().await;
 }
 

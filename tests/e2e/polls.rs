@@ -161,6 +161,8 @@ async fn anonymous_polls_reveal_nobody_and_named_polls_only_to_their_owner() {
     }
     let mine: Poll = class.pupils[0].0.get_ok(&format!("/api/polls/{}", anonymous.id)).await;
     assert_eq!(mine.my_vote, Some(vec![0]), "a voter sees their own vote while the poll is open");
+    let early = teacher.get(&format!("/api/polls/{}/results.csv", anonymous.id)).await;
+    expect_error(early, ErrorCode::PollStillOpen).await;
     let owner_view: Poll = teacher.get_ok(&format!("/api/polls/{}", anonymous.id)).await;
     assert_eq!(owner_view.voters_by_option, None);
     assert_eq!(owner_view.results.clone().unwrap().counts, [2, 1, 0]);

@@ -358,7 +358,7 @@ pub async fn results_csv(
     let record = visible_poll(state, session, id).await?;
     require_owner(session, &record)?;
     if record.state != PollState::Closed {
-        return Err(ApiError::new(ErrorCode::PollClosed));
+        return Err(ApiError::new(ErrorCode::PollStillOpen));
     }
     let poll = view(state, session, &record).await?;
     let counts = poll.results.map(|r| r.counts).unwrap_or_default();

@@ -381,7 +381,10 @@ impl Store {
             .collect();
         let pattern = format!("%{escaped}%");
         let query = format!(
-            "SELECT q.*, COALESCE(g.name, r.title) AS room_title FROM ({MESSAGE_SELECT}) q \
+            "SELECT q.*, COALESCE(g.name, NULLIF(r.title, ''), \
+               (SELECT ou.display_name FROM chat_members o JOIN users ou ON ou.id = o.user_id \
+                WHERE o.room_id = r.id AND o.user_id <> $2 LIMIT 1), '') AS room_title \
+             FROM ({MESSAGE_SELECT}) q \
              JOIN chat_rooms r ON r.id = q.room_id \
              LEFT JOIN school_groups g ON g.id = r.id AND r.kind = 'class' \
              WHERE r.school_id = $1 AND q.deleted_at IS NULL AND LOWER(q.text) LIKE $3 ESCAPE '\\' \
