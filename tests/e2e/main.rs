@@ -8,6 +8,7 @@ mod admin_api;
 mod administration;
 mod auth;
 mod cluster;
+mod cluster_messenger;
 mod hub;
 mod import;
 mod messenger;
