@@ -24,6 +24,7 @@ pub enum ErrorCode {
     BodyTooLarge,
     UnsupportedMediaType,
     LoginThrottled,
+    RateLimited,
     SchoolRequired,
     ImportFileInvalid,
     RoomMuted,
@@ -69,7 +70,7 @@ impl ErrorCode {
             Self::BodyTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::ValidationFailed => 422,
-            Self::LoginThrottled => 429,
+            Self::LoginThrottled | Self::RateLimited => 429,
             Self::Internal => 500,
             Self::Unavailable => 503,
         }

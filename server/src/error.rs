@@ -145,6 +145,10 @@ fn standard_messages(code: ErrorCode) -> (&'static str, &'static str) {
             "The request must be JSON (Content-Type: application/json).",
             "Die Anfrage muss JSON sein (Content-Type: application/json).",
         ),
+        ErrorCode::RateLimited => (
+            "Too many requests; please wait a moment.",
+            "Zu viele Anfragen; bitte warte einen Moment.",
+        ),
         ErrorCode::LoginThrottled => (
             "Too many login attempts. Please wait a moment.",
             "Zu viele Anmeldeversuche. Bitte warte einen Moment.",

@@ -1,6 +1,7 @@
 //! `AppState`: everything a request handler may use, built once at start-up and shared behind an
 //! `Arc`. There are no globals; tests build their own state through `server::run`.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::auth::throttle::{LoginThrottle, ThrottleRules};
@@ -8,6 +9,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::hub::cluster::Cluster;
+use crate::messenger::rules::WriteBudget;
 use crate::metrics::Metrics;
 use crate::polls::live::LiveResults;
 use crate::store::Store;
@@ -31,6 +33,8 @@ pub struct AppState {
     /// instead of exhausting memory.
     pub password_work: tokio::sync::Semaphore,
     throttle: Mutex<LoginThrottle>,
+    /// Chat write budgets per user (messages, edits, reactions).
+    chat_writes: Mutex<HashMap<schulhof_proto::UserId, WriteBudget>>,
     /// A real argon2id hash of a random password: verified against when a login name does not
     /// exist, so that answer takes as long as a wrong password.
     pub dummy_password_hash: String,
@@ -55,6 +59,7 @@ impl AppState {
             polls: LiveResults::default(),
             password_work: tokio::sync::Semaphore::new(PASSWORD_WORKERS),
             throttle: Mutex::new(LoginThrottle::new(ThrottleRules::default())),
+            chat_writes: Mutex::default(),
             dummy_password_hash,
         }
     }
@@ -62,6 +67,11 @@ impl AppState {
     /// The login throttle. Held only for a few map operations, never across `.await`.
     pub fn throttle(&self) -> MutexGuard<'_, LoginThrottle> {
         self.throttle.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The chat write budgets. Held only for a map lookup, never across `.await`.
+    pub fn chat_writes(&self) -> MutexGuard<'_, HashMap<schulhof_proto::UserId, WriteBudget>> {
+        self.chat_writes.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn now_ms(&self) -> i64 {

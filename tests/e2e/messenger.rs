@@ -248,6 +248,19 @@ async fn replies_edits_deletions_and_reactions() {
         .await;
     expect_error(empty, ErrorCode::ValidationFailed).await;
     send(anna, room, &"ä".repeat(4000)).await;
+
+    // Flooding is refused with 429 (5 writes per second, bursts of 20).
+    let mut refused = None;
+    for i in 0..30 {
+        let path = format!("/api/chat/rooms/{room}/messages");
+        let response =
+            anna.send(Method::POST, &path, Some(&json!({ "text": format!("spam {i}") }))).await;
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some(expect_error(response, ErrorCode::RateLimited).await);
+            break;
+        }
+    }
+    assert!(refused.expect("a flood is refused").message_de.contains("Zu viele"));
     server.stop().await;
 }
 

@@ -115,6 +115,41 @@ pub fn direct_chat_allowed(
     }
 }
 
+/// Messages, edits and reactions a user may send per second (sustained) and at once (burst).
+pub const WRITES_PER_SECOND: f64 = 5.0;
+pub const WRITE_BURST: f64 = 20.0;
+
+/// A token bucket for one user's chat writes: `WRITE_BURST` at once, then `WRITES_PER_SECOND`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WriteBudget {
+    tokens: f64,
+    last_ms: i64,
+}
+
+impl WriteBudget {
+    pub fn new(now_ms: i64) -> Self {
+        Self { tokens: WRITE_BURST, last_ms: now_ms }
+    }
+
+    /// Takes one write; `false` when the budget is used up.
+    pub fn take(&mut self, now_ms: i64) -> bool {
+        let elapsed = (now_ms - self.last_ms).max(0) as f64 / 1000.0;
+        self.tokens = (self.tokens + elapsed * WRITES_PER_SECOND).min(WRITE_BURST);
+        self.last_ms = now_ms;
+        if self.tokens < 1.0 {
+            return false;
+        }
+        self.tokens -= 1.0;
+        true
+    }
+
+    /// Full again: the entry can be forgotten.
+    pub fn is_full(&self, now_ms: i64) -> bool {
+        let elapsed = (now_ms - self.last_ms).max(0) as f64 / 1000.0;
+        self.tokens + elapsed * WRITES_PER_SECOND >= WRITE_BURST
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +195,16 @@ mod tests {
         assert!(may_write(false, false));
         assert!(!may_write(true, false));
         assert!(may_write(true, true));
+    }
+
+    #[test]
+    fn write_budget_allows_bursts_then_the_sustained_rate() {
+        let mut budget = WriteBudget::new(0);
+        assert_eq!((0..25).filter(|_| budget.take(0)).count(), 20);
+        assert!(!budget.take(100));
+        assert!(budget.take(200), "one token per 200 ms");
+        assert!(!budget.take(200));
+        assert!(budget.is_full(10_000));
     }
 
     #[test]

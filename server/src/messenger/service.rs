@@ -36,6 +36,17 @@ fn text_error(field: &'static str, problem: TextProblem) -> ApiError {
     }
 }
 
+/// Takes one chat write from the user's budget (`429 rate_limited` when it is used up).
+fn spend_write(state: &SharedState, user: UserId) -> Result<(), ApiError> {
+    let now = state.now_ms();
+    let mut budgets = state.chat_writes();
+    if budgets.len() > 10_000 {
+        budgets.retain(|_, budget| !budget.is_full(now));
+    }
+    let budget = budgets.entry(user).or_insert_with(|| rules::WriteBudget::new(now));
+    if budget.take(now) { Ok(()) } else { Err(ApiError::new(ErrorCode::RateLimited)) }
+}
+
 fn chat_topic(room: ChatRoomId) -> Topic {
     Topic::Chat(room.to_string())
 }
@@ -241,6 +252,7 @@ pub async fn send(
 ) -> Result<Message, ApiError> {
     let text = rules::message_text(text).map_err(|p| text_error("text", p))?;
     let member = membership(state, session, room).await?;
+    spend_write(state, session.user.id)?;
     if !rules::may_write(member.access.muted, member.moderator) {
         return Err(ApiError::new(ErrorCode::RoomMuted));
     }
@@ -310,6 +322,7 @@ pub async fn edit(
     if message.sender_id != Some(session.user.id) || message.deleted {
         return Err(ApiError::forbidden());
     }
+    spend_write(state, session.user.id)?;
     if !rules::may_write(member.access.muted, member.moderator) {
         return Err(ApiError::new(ErrorCode::RoomMuted));
     }
@@ -349,6 +362,7 @@ pub async fn react(
     if message.deleted {
         return Err(ApiError::not_found());
     }
+    spend_write(state, session.user.id)?;
     state.store.set_reaction(id, session.user.id, emoji, on, state.now_ms()).await?;
     announce_update(state, session, id).await
 }
