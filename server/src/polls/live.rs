@@ -113,12 +113,10 @@ pub async fn results_event(
     Ok((public, full))
 }
 
-async fn broadcast(state: &SharedState, poll: PollId, school: schulhof_proto::SchoolId) {
-    let record = match state.store.poll(school, poll).await {
-        Ok(record) => record,
-        Err(error) => return tracing::warn!(%error, "poll results not broadcast"),
-    };
-    let (public, full) = match results_event(state, &record).await {
+/// Counts the stored ballots of an open poll and publishes the results (to the owner with counts
+/// when they are hidden from the others).
+async fn broadcast(state: &SharedState, record: &PollRecord) {
+    let (public, full) = match results_event(state, record).await {
         Ok(events) => events,
         Err(error) => return tracing::warn!(%error, "poll results not broadcast"),
     };
@@ -129,7 +127,7 @@ async fn broadcast(state: &SharedState, poll: PollId, school: schulhof_proto::Sc
     {
         notify::publish(state, Topic::User(owner), from, full).await;
     }
-    notify::publish(state, Topic::Poll(poll.to_string()), from, public).await;
+    notify::publish(state, Topic::Poll(record.id.to_string()), from, public).await;
 }
 
 /// Votes changed a poll's results: broadcast now, or once at the end of the current interval.
@@ -144,18 +142,18 @@ pub async fn results_changed(state: &SharedState, poll: &PollRecord) {
             .changed(now)
     };
     match decision {
-        Broadcast::Now => broadcast(state, poll.id, poll.school).await,
+        Broadcast::Now => broadcast(state, poll).await,
         Broadcast::Pending => {}
         Broadcast::At(at) => {
             let state = Arc::clone(state);
-            let (id, school) = (poll.id, poll.school);
+            let record = poll.clone();
             tokio::spawn(async move {
                 let wait = u64::try_from(at - state.now_ms()).unwrap_or(0);
                 tokio::time::sleep(Duration::from_millis(wait)).await;
-                if let Some(c) = state.polls.lock().get_mut(&id) {
+                if let Some(c) = state.polls.lock().get_mut(&record.id) {
                     c.fired(state.now_ms());
                 }
-                broadcast(&state, id, school).await;
+                broadcast(&state, &record).await;
             });
         }
     }

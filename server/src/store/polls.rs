@@ -331,25 +331,22 @@ impl Store {
         Ok(votes.iter().map(|v| open.contains(&v.poll.to_string())).collect())
     }
 
-    /// Every ballot of a poll with the poll's version, read in one transaction so they match.
+    /// Every ballot of a poll with the poll's version, read in one statement so they match.
     pub async fn ballots(&self, poll: PollId) -> Result<(Vec<Ballot>, u64), StoreError> {
-        let (rows, version): (Vec<(String, Option<String>)>, i64) = on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let version: i64 = sqlx::query_scalar("SELECT version FROM polls WHERE id = $1")
-                .bind(poll.to_string())
-                .fetch_one(&mut *tx)
-                .await?;
-            let rows = sqlx::query_as(
-                "SELECT choices, voter_id FROM poll_ballots WHERE poll_id = $1 ORDER BY voter_key",
+        let rows: Vec<(i64, Option<String>, Option<String>)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT p.version, b.choices, b.voter_id FROM polls p \
+                 LEFT JOIN poll_ballots b ON b.poll_id = p.id WHERE p.id = $1",
             )
             .bind(poll.to_string())
-            .fetch_all(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>((rows, version))
+            .fetch_all(pool)
+            .await
         })?;
+        let version =
+            rows.first().map_or(0, |(version, _, _)| u64::try_from(*version).unwrap_or(0));
         let ballots = rows
             .into_iter()
+            .filter_map(|(_, choices, voter)| choices.map(|c| (c, voter)))
             .map(|(choices, voter)| {
                 Ok(Ballot {
                     choices: decode_choices(&choices)
@@ -358,7 +355,7 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok((ballots, u64::try_from(version).unwrap_or(0)))
+        Ok((ballots, version))
     }
 
     /// One voter's ballot, by key.
