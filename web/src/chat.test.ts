@@ -1,6 +1,7 @@
 // Unit tests for the messenger's and the polls' pure logic: merging pages by seq, unread badges,
 // mentions, typing, composer limits, results by version, countdown and the poll form's checks.
 import { describe, expect, it } from 'vitest';
+import { roomInitials, roomTitle } from './chat/format';
 import type { Message, Poll, Room } from './chatApi';
 import {
   applyUpdate,
@@ -14,6 +15,7 @@ import {
   reactionTurnsOn,
   roomAfterMessage,
   roomAfterRead,
+  roomAfterSettings,
   roomAfterUpdate,
   sortRooms,
   splitMentions,
@@ -22,7 +24,6 @@ import {
   typingSeen,
   unreadBadge,
 } from './chatLogic';
-import { roomInitials, roomTitle } from './pages/Chat';
 import { orderPolls } from './pages/Polls';
 import {
   applyResults,
@@ -134,6 +135,13 @@ describe('room list and unread badges', () => {
     expect(roomAfterRead(r, 15)).toMatchObject({ read_seq: 15, unread: 5 });
     expect(roomAfterRead(r, 25)).toMatchObject({ read_seq: 25, unread: 0 });
     expect(roomAfterRead(r, 5)).toBe(r);
+  });
+
+  it('only lets moderators write in a muted room', () => {
+    const muted = roomAfterSettings(room({ can_write: true }), { muted: true, title: 'Neu' });
+    expect(muted).toMatchObject({ muted: true, title: 'Neu', can_write: false });
+    expect(roomAfterSettings(room({ moderator: true }), { muted: true, title: 'x' }).can_write).toBe(true);
+    expect(roomAfterSettings(muted, { muted: false, title: 'Neu' }).can_write).toBe(true);
   });
 
   it('shows edits of the last message and formats badges', () => {

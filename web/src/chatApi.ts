@@ -103,6 +103,9 @@ export interface Poll {
   voters_by_option: UserRef[][] | null;
 }
 
+/** Where a poll lives: on a group page or in a chat room. */
+export type PollWhere = { group_id: string } | { room_id: string };
+
 export interface PollInput {
   group_id?: string;
   room_id?: string;
@@ -135,7 +138,7 @@ export const chatApi = {
     ),
   /** Catch-up: oldest first, newer than `after`. */
   messagesAfter: (id: string, after: number, limit = 100) =>
-    request<MessagePage>('GET', `/api/chat/rooms/${enc(id)}/messages?after=${after}&limit=${limit}`),
+    request<MessagePage>('GET', `/api/chat/rooms/${enc(id)}/messages${query({ after: String(after), limit: String(limit) })}`),
   send: (id: string, text: string, reply_to?: string) =>
     request<Message>('POST', `/api/chat/rooms/${enc(id)}/messages`, reply_to ? { text, reply_to } : { text }),
   edit: (messageId: string, text: string) => request<Message>('PATCH', `/api/chat/messages/${enc(messageId)}`, { text }),

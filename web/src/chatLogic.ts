@@ -109,6 +109,11 @@ export function roomAfterUpdate(room: Room, msg: Message): Room {
   return { ...room, last_message: msg };
 }
 
+/** The room's settings changed (a `room` event, or the server said it is muted): only moderators write in a muted room. */
+export function roomAfterSettings<R extends Room>(room: R, settings: { muted: boolean; title: string }): R {
+  return { ...room, muted: settings.muted, title: settings.title, can_write: room.moderator || !settings.muted };
+}
+
 export function applyToRoom(rooms: readonly Room[], roomId: string, fn: (r: Room) => Room): Room[] {
   let changed = false;
   const next = rooms.map((r) => {

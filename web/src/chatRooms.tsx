@@ -3,7 +3,7 @@
 import { createContext, type ComponentChildren } from 'preact';
 import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { chatApi, eventName, type ChatEvent, type Room, type UserEvent } from './chatApi';
-import { applyToRoom, roomAfterMessage, roomAfterRead, roomAfterUpdate, totalUnread } from './chatLogic';
+import { applyToRoom, roomAfterMessage, roomAfterRead, roomAfterSettings, roomAfterUpdate, totalUnread } from './chatLogic';
 import { hub, useTopic } from './hub';
 
 export interface ChatRooms {
@@ -108,7 +108,7 @@ function LiveRooms({ meId, children }: { meId: string; children: ComponentChildr
                 if ('message' in ev) update(id, (r) => roomAfterUpdate(r, ev.message));
                 break;
               case 'room':
-                if ('room' in ev) update(id, (r) => ({ ...r, muted: ev.room.muted, title: ev.room.title, can_write: r.moderator || !ev.room.muted }));
+                if ('room' in ev) update(id, (r) => roomAfterSettings(r, ev.room));
                 break;
               case 'members':
                 reloadSoon();

@@ -1,4 +1,4 @@
-// Small shared UI pieces: in-app link, error box, one-time secret box, badges, data loading hook.
+// Small shared UI pieces: in-app link, error box, one-time secret box, badges, avatars, modal, data loading hook.
 import { Fragment, type ComponentChildren } from 'preact';
 import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api';
@@ -70,6 +70,23 @@ export function SecretBox(props: { title: string; secret: string; onClose: () =>
 
 export function Badge({ kind, children }: { kind?: string; children: ComponentChildren }) {
   return <span class={`badge${kind ? ` badge-${kind}` : ''}`}>{children}</span>;
+}
+
+/** Up to two initials of a display name, for the round avatar. */
+export function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  const first = parts[0]?.[0] ?? '';
+  const last = parts.length > 1 ? (parts[parts.length - 1]?.[0] ?? '') : '';
+  return (first + last).toUpperCase();
+}
+
+/** The round avatar of a person: the initials of the name (decorative; the name is shown next to it). */
+export function Avatar({ name, small }: { name: string; small?: boolean }) {
+  return (
+    <span class={small ? 'avatar avatar-small' : 'avatar'} aria-hidden="true">
+      {initials(name)}
+    </span>
+  );
 }
 
 export function Loading() {

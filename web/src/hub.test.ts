@@ -1,6 +1,7 @@
 // Unit tests for the hub client without a network: frames, request ids, seq tracking and resume, backoff, reconnect rules.
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, HubClient, HubError, parseServerFrame, SeqTracker, shouldReconnect, type SocketLike, type Timers, type TopicHandler } from './hub';
+import { HubClient, type SocketLike, type Timers, type TopicHandler } from './hubCore';
+import { backoffDelay, HubError, parseServerFrame, SeqTracker, shouldReconnect } from './hubProtocol';
 
 /** Timers that run only when the test says so. */
 class FakeTimers implements Timers {

@@ -1,9 +1,10 @@
 // Unit tests for small pure helpers of the pages: routing, password rules, lists and labels.
 import { describe, expect, it } from 'vitest';
 import type { User } from './api';
+import { initials } from './components';
 import { passwordProblem } from './pages/ChangePassword';
 import { sortGroups } from './pages/Dashboard';
-import { initials, memberCandidates } from './pages/Groups';
+import { memberCandidates } from './pages/Groups';
 import { describeUserAgent } from './pages/Sessions';
 import { statusActions } from './pages/Users';
 import { matchRoute } from './router';

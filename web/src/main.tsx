@@ -6,6 +6,7 @@ import './styles/components.css';
 import './styles/admin.css';
 import './styles/import.css';
 import './styles/chat.css';
+import './styles/polls.css';
 import './styles/pages.css';
 
 render(<App />, document.getElementById('app')!);

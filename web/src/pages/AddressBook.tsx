@@ -1,9 +1,8 @@
 // Module page "Adressbuch": the people who share a class, course or group with me, filterable by name or group.
 import { useState } from 'preact/hooks';
 import { api, type AddressBookEntry } from '../api';
-import { Badge, ErrorBox, Loading, useLoad } from '../components';
+import { Avatar, Badge, ErrorBox, Loading, useLoad } from '../components';
 import { useI18n } from '../i18n';
-import { initials } from './Groups';
 
 /** Entries whose name or one of whose groups contains the filter text (case-insensitive). */
 export function filterAddressBook(entries: AddressBookEntry[], text: string): AddressBookEntry[] {
@@ -50,9 +49,7 @@ export function AddressBook() {
             <ul class="member-list" data-testid="addressbook">
               {shown.map((e) => (
                 <li key={e.user_id}>
-                  <span class="avatar" aria-hidden="true">
-                    {initials(e.display_name)}
-                  </span>
+                  <Avatar name={e.display_name} />
                   <span class="member-name">
                     <strong>{e.display_name}</strong>
                     <span class="muted small">{t(`role.${e.role}`)}</span>

@@ -1,7 +1,7 @@
 // Admin pages "Gruppen": group list with create/delete, and one group's members with add/remove.
 import { useMemo, useState } from 'preact/hooks';
 import { api, type Group, type GroupKind, type MemberRole, type User } from '../api';
-import { Badge, ErrorBox, Link, Loading, useLoad } from '../components';
+import { Avatar, Badge, ErrorBox, Link, Loading, useLoad } from '../components';
 import { useI18n } from '../i18n';
 import { navigate } from '../router';
 import { sortGroups } from './Dashboard';
@@ -259,9 +259,7 @@ export function GroupDetail({ id }: { id: string }) {
           <ul class="member-list" data-testid="member-list">
             {sortedMembers.map((m) => (
               <li key={m.user.id} data-testid={`member-${m.user.login}`}>
-                <span class="avatar" aria-hidden="true">
-                  {initials(m.user.display_name)}
-                </span>
+                <Avatar name={m.user.display_name} />
                 <span class="member-name">
                   <strong>{m.user.display_name}</strong>
                   <span class="muted small">
@@ -283,14 +281,6 @@ export function GroupDetail({ id }: { id: string }) {
       </section>
     </div>
   );
-}
-
-/** Up to two initials of a display name, for the round avatar. */
-export function initials(name: string): string {
-  const parts = name.trim().split(/\s+/).filter(Boolean);
-  const first = parts[0]?.[0] ?? '';
-  const last = parts.length > 1 ? (parts[parts.length - 1]?.[0] ?? '') : '';
-  return (first + last).toUpperCase();
 }
 
 function AddMember(props: {
