@@ -200,6 +200,18 @@ async fn anonymous_polls_reveal_nobody_and_named_polls_only_to_their_owner() {
     assert!(csv.contains("kind.00 Muster") && csv.contains("mittel;2"), "{csv}");
     let by_pupil = class.pupils[0].0.get(&format!("/api/polls/{}/results.csv", named.id)).await;
     expect_error(by_pupil, ErrorCode::NotPollOwner).await;
+
+    // The data export (Art. 15) lists her messages and named votes, never the anonymous ballot.
+    let room = class.group.id;
+    let path = format!("/api/chat/rooms/{room}/messages");
+    class.pupils[0].0.post_ok::<_, Value>(&path, &json!({ "text": "Meine Nachricht" })).await;
+    let export: Value =
+        class.admin.get_ok(&format!("/api/users/{}/export", class.pupils[0].1)).await;
+    assert_eq!(export["chat_messages"][0]["text"], "Meine Nachricht");
+    assert_eq!(
+        export["poll_votes"],
+        json!([{ "poll_id": named.id, "question": "Wer kommt mit?", "chosen": ["mittel"] }])
+    );
     server.stop().await;
 }
 

@@ -144,6 +144,15 @@ pub async fn export_user(
         .into_iter()
         .map(|(at, ip, outcome)| serde_json::json!({ "at": at, "ip": ip, "outcome": outcome }))
         .collect();
+    let named_votes: Vec<serde_json::Value> = state
+        .store
+        .named_ballots_of(school, id)
+        .await?
+        .into_iter()
+        .map(|(poll, question, chosen)| {
+            serde_json::json!({ "poll_id": poll, "question": question, "chosen": chosen })
+        })
+        .collect();
     let document = serde_json::json!({
         "format": "schulhof-user-export/1",
         "exported_at": now,
@@ -156,6 +165,8 @@ pub async fn export_user(
         "sessions": state.store.list_sessions(school, id, None, now).await?,
         "login_events": login_events,
         "audit_entries": state.store.audit_entries(school, Some(&id.to_string()), None, 10_000).await?,
+        "chat_messages": state.store.messages_by_sender(school, id).await?,
+        "poll_votes": named_votes,
     });
     audit::record(&state, &admin, "user.exported", Some(id.to_string()), "data export (Art. 15)")
         .await?;

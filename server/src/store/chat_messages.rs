@@ -335,6 +335,25 @@ impl Store {
         Ok(())
     }
 
+    /// Every message a user wrote in this school's rooms, oldest first (data export, Art. 15).
+    pub async fn messages_by_sender(
+        &self,
+        school: SchoolId,
+        user: UserId,
+    ) -> Result<Vec<Message>, StoreError> {
+        let rows = on_pool!(self, |pool| {
+            sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(format!(
+                "{MESSAGE_SELECT} JOIN chat_rooms r ON r.id = m.room_id \
+                 WHERE r.school_id = $1 AND m.sender_id = $2 ORDER BY m.created_at, m.id"
+            )))
+            .bind(school.to_string())
+            .bind(user.to_string())
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter().map(|row| row.into_message(Vec::new())).collect()
+    }
+
     /// The members of a room among the given login names (for @mentions).
     pub async fn room_members_by_login(
         &self,

@@ -358,6 +358,37 @@ impl Store {
         Ok((ballots, version))
     }
 
+    /// A user's ballots in named polls as (poll, question, chosen options), for the data export.
+    /// Anonymous ballots are not linked to anyone and cannot be listed.
+    pub async fn named_ballots_of(
+        &self,
+        school: SchoolId,
+        user: UserId,
+    ) -> Result<Vec<(PollId, String, Vec<String>)>, StoreError> {
+        let rows: Vec<(String, String, String, String)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT p.id, p.question, p.options, b.choices FROM poll_ballots b \
+                 JOIN polls p ON p.id = b.poll_id WHERE p.school_id = $1 AND b.voter_id = $2 \
+                 ORDER BY p.created_at",
+            )
+            .bind(school.to_string())
+            .bind(user.to_string())
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter()
+            .map(|(id, question, options, choices)| {
+                let options: Vec<&str> = options.split('\n').collect();
+                let chosen = decode_choices(&choices)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|c| options.get(usize::from(c)).map(|o| (*o).to_owned()))
+                    .collect();
+                Ok((parse_id(&id)?, question, chosen))
+            })
+            .collect()
+    }
+
     /// One voter's ballot, by key.
     pub async fn ballot(&self, poll: PollId, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let choices: Option<String> = on_pool!(self, |pool| {
