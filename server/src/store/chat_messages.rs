@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use schulhof_proto::{ChatRoomId, Message, MessageId, Reaction, ReplyPreview, SchoolId, UserId};
 
 use super::rows::parse_id;
-use super::{Store, StoreError, on_pool};
+use super::{Store, StoreError, on_pool, on_writer};
 
 const MESSAGE_SELECT: &str = "SELECT m.id, m.room_id, m.seq, m.sender_id, \
      COALESCE(u.display_name, '') AS sender_name, m.text, m.mentions, m.created_at, m.edited_at, \
@@ -115,7 +115,7 @@ impl Store {
     ) -> Result<Message, AppendError> {
         let id = MessageId::new();
         let mentions = new.mentions.iter().map(UserId::to_string).collect::<Vec<_>>().join(",");
-        on_pool!(self, |pool| {
+        on_writer!(self, |pool| {
             let mut tx = pool.begin().await?;
             if let Some(reply) = new.reply_to {
                 let found: Option<String> = sqlx::query_scalar(
@@ -261,7 +261,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<bool, StoreError> {
         let mentions = mentions.iter().map(UserId::to_string).collect::<Vec<_>>().join(",");
-        let done = on_pool!(self, |pool| {
+        let done = on_writer!(self, |pool| {
             sqlx::query(
                 "UPDATE chat_messages SET text = $2, mentions = $3, edited_at = $4 \
                  WHERE id = $1 AND deleted_at IS NULL",
@@ -279,7 +279,7 @@ impl Store {
 
     /// Deletes a message's content, keeping its place in the room (a tombstone).
     pub async fn delete_message(&self, id: MessageId, now_ms: i64) -> Result<(), StoreError> {
-        on_pool!(self, |pool| {
+        on_writer!(self, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "UPDATE chat_messages SET text = '', mentions = '', deleted_at = $2 \
@@ -307,7 +307,7 @@ impl Store {
         on: bool,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        on_pool!(self, |pool| {
+        on_writer!(self, |pool| {
             if on {
                 sqlx::query(
                     "INSERT INTO chat_reactions (message_id, user_id, emoji, created_at) \

@@ -8,7 +8,7 @@ use schulhof_proto::{
 };
 
 use super::rows::parse_id;
-use super::{Store, StoreError, on_pool};
+use super::{Store, StoreError, on_pool, on_writer};
 
 /// The rooms a user belongs to, with their role: member rows, plus the class rooms of the user's
 /// class and course groups. `$2` is the user.
@@ -136,7 +136,23 @@ impl Store {
         user: UserId,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        on_pool!(self, |pool| {
+        // Usually every room exists: a read answers that without taking the write lock.
+        let missing: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM school_groups g \
+                 JOIN memberships m ON m.group_id = g.id AND m.user_id = $2 \
+                 WHERE g.school_id = $1 AND g.kind IN ('class', 'course') \
+                 AND NOT EXISTS (SELECT 1 FROM chat_rooms r WHERE r.id = g.id)",
+            )
+            .bind(school.to_string())
+            .bind(user.to_string())
+            .fetch_one(pool)
+            .await
+        })?;
+        if missing == 0 {
+            return Ok(());
+        }
+        on_writer!(self, |pool| {
             sqlx::query(
                 "INSERT INTO chat_rooms (id, school_id, kind, title, last_at, created_at) \
                  SELECT g.id, g.school_id, 'class', g.name, $3, $3 FROM school_groups g \
@@ -270,7 +286,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<ChatRoomId, StoreError> {
         let id = ChatRoomId::new();
-        on_pool!(self, |pool| {
+        on_writer!(self, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO chat_rooms (id, school_id, kind, title, owner_id, last_at, created_at) \
@@ -323,7 +339,7 @@ impl Store {
     ) -> Result<(ChatRoomId, bool), StoreError> {
         let key = if a < b { format!("{a}|{b}") } else { format!("{b}|{a}") };
         let id = ChatRoomId::new();
-        let created = on_pool!(self, |pool| {
+        let created = on_writer!(self, |pool| {
             let mut tx = pool.begin().await?;
             let inserted = sqlx::query(
                 "INSERT INTO chat_rooms (id, school_id, kind, title, direct_key, last_at, created_at) \
@@ -355,7 +371,7 @@ impl Store {
         if created {
             return Ok((id, true));
         }
-        let existing: String = on_pool!(self, |pool| {
+        let existing: String = on_writer!(self, |pool| {
             sqlx::query_scalar("SELECT id FROM chat_rooms WHERE school_id = $1 AND direct_key = $2")
                 .bind(school.to_string())
                 .bind(&key)
@@ -373,7 +389,7 @@ impl Store {
         users: &[UserId],
         now_ms: i64,
     ) -> Result<Vec<UserId>, StoreError> {
-        on_pool!(self, |pool| {
+        on_writer!(self, |pool| {
             let mut tx = pool.begin().await?;
             let mut added = Vec::new();
             for user in users {
@@ -410,7 +426,7 @@ impl Store {
         room: ChatRoomId,
         user: UserId,
     ) -> Result<bool, StoreError> {
-        let done = on_pool!(self, |pool| {
+        let done = on_writer!(self, |pool| {
             sqlx::query("DELETE FROM chat_members WHERE room_id = $1 AND user_id = $2")
                 .bind(room.to_string())
                 .bind(user.to_string())
@@ -422,7 +438,7 @@ impl Store {
     }
 
     pub async fn set_room_muted(&self, room: ChatRoomId, muted: bool) -> Result<(), StoreError> {
-        on_pool!(self, |pool| {
+        on_writer!(self, |pool| {
             sqlx::query("UPDATE chat_rooms SET muted = $2 WHERE id = $1")
                 .bind(room.to_string())
                 .bind(i64::from(muted))
@@ -441,7 +457,7 @@ impl Store {
         seq: u64,
     ) -> Result<u64, StoreError> {
         let seq = i64::try_from(seq).unwrap_or(i64::MAX);
-        let marker: i64 = on_pool!(self, |pool| {
+        let marker: i64 = on_writer!(self, |pool| {
             sqlx::query_scalar(
                 "INSERT INTO chat_reads (room_id, user_id, read_seq) \
                  SELECT $1, $2, CASE WHEN $3 > r.last_seq THEN r.last_seq ELSE $3 END \
@@ -475,7 +491,7 @@ impl Store {
         school: SchoolId,
         allowed: bool,
     ) -> Result<(), StoreError> {
-        on_pool!(self, |pool| {
+        on_writer!(self, |pool| {
             sqlx::query("UPDATE schools SET pupil_direct_chats = $2 WHERE id = $1")
                 .bind(school.to_string())
                 .bind(i64::from(allowed))

@@ -74,15 +74,32 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Like `on_pool!`, for statements that write on the hot paths (messages, votes, read markers):
+/// on SQLite they run on the single writer connection, so concurrent writers queue in the pool
+/// instead of meeting SQLITE_BUSY and its sleeping retries; on PostgreSQL on the one pool.
+macro_rules! on_writer {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match (&$store.pool, &$store.sqlite_writer) {
+            (_, Some($pool)) => $body,
+            (crate::store::Pool::Sqlite($pool), None) => $body,
+            (crate::store::Pool::Postgres($pool), None) => $body,
+        }
+    };
+}
+pub(crate) use on_writer;
+
 /// Handle to the directory database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// SQLite: one connection for hot-path writes (see `on_writer!`).
+    sqlite_writer: Option<SqlitePool>,
 }
 
 impl Store {
     /// Opens (and for SQLite creates) the database and applies pending migrations.
     pub async fn open(config: &DatabaseConfig) -> Result<Self, StoreError> {
+        let mut writer = None;
         let pool = match config {
             DatabaseConfig::Sqlite { path } => {
                 if let Some(dir) = path.parent() {
@@ -95,8 +112,11 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10));
-                let pool =
-                    SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .connect_with(options.clone())
+                    .await?;
+                writer = Some(SqlitePoolOptions::new().max_connections(1).connect_with(options));
                 Pool::Sqlite(pool)
             }
             DatabaseConfig::Postgres { url } => {
@@ -109,8 +129,12 @@ impl Store {
                 Pool::Postgres(pool)
             }
         };
-        let store = Self { pool };
+        let mut store = Self { pool, sqlite_writer: None };
         on_pool!(store, |pool| MIGRATOR.run(pool).await)?;
+        // The writer connects after the migrations, so it sees the final schema.
+        if let Some(writer) = writer {
+            store.sqlite_writer = Some(writer.await?);
+        }
         Ok(store)
     }
 
@@ -129,6 +153,9 @@ impl Store {
 
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
+        if let Some(writer) = &self.sqlite_writer {
+            writer.close().await;
+        }
         on_pool!(self, |pool| pool.close().await);
     }
 }

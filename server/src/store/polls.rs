@@ -5,7 +5,7 @@
 use schulhof_proto::{ChatRoomId, GroupId, PollId, PollState, SchoolId, UserId};
 
 use super::rows::parse_id;
-use super::{Store, StoreError, on_pool};
+use super::{Store, StoreError, on_pool, on_writer};
 use crate::polls::tally::{decode_choices, encode_choices};
 
 /// A poll's stored fields.
@@ -126,7 +126,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<PollId, StoreError> {
         let id = PollId::new();
-        on_pool!(self, |pool| {
+        on_writer!(self, |pool| {
             sqlx::query(
                 "INSERT INTO polls (id, school_id, owner_id, group_id, room_id, question, options, \
                  multiple, anonymous, hide_results, duration_seconds, state, ballot_salt, created_at) \
@@ -159,7 +159,7 @@ impl Store {
         fields: &PollFields<'_>,
         salt: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let done = on_pool!(self, |pool| {
+        let done = on_writer!(self, |pool| {
             sqlx::query(
                 "UPDATE polls SET question = $2, options = $3, multiple = $4, anonymous = $5, \
                  hide_results = $6, duration_seconds = $7, ballot_salt = $8 \
@@ -224,7 +224,7 @@ impl Store {
         now_ms: i64,
         closes_at: Option<i64>,
     ) -> Result<bool, StoreError> {
-        let done = on_pool!(self, |pool| {
+        let done = on_writer!(self, |pool| {
             sqlx::query(
                 "UPDATE polls SET state = 'open', opened_at = $2, closes_at = $3 \
                  WHERE id = $1 AND state = 'draft'",
@@ -242,7 +242,7 @@ impl Store {
     /// Closes an open poll and erases its ballot salt (`false`: it was not open, e.g. another node
     /// closed it first).
     pub async fn close_poll(&self, id: PollId, now_ms: i64) -> Result<bool, StoreError> {
-        let done = on_pool!(self, |pool| {
+        let done = on_writer!(self, |pool| {
             sqlx::query(
                 "UPDATE polls SET state = 'closed', closed_at = $2, ballot_salt = NULL, \
                  version = version + 1 WHERE id = $1 AND state = 'open'",
@@ -257,7 +257,7 @@ impl Store {
     }
 
     pub async fn delete_poll(&self, id: PollId) -> Result<(), StoreError> {
-        on_pool!(self, |pool| {
+        on_writer!(self, |pool| {
             sqlx::query("DELETE FROM polls WHERE id = $1")
                 .bind(id.to_string())
                 .execute(pool)
@@ -274,7 +274,7 @@ impl Store {
         let mut polls: Vec<String> = votes.iter().map(|v| v.poll.to_string()).collect();
         polls.sort_unstable();
         polls.dedup();
-        let open: Vec<String> = on_pool!(self, |pool| {
+        let open: Vec<String> = on_writer!(self, |pool| {
             let mut tx = pool.begin().await?;
             let mut open: Vec<String> = Vec::new();
             for chunk in polls.chunks(500) {
