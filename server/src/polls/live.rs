@@ -1,7 +1,8 @@
 //! The live side of quick polls: coalesced result broadcasts (at most one per poll per
-//! `RESULTS_INTERVAL_MS`, counted from the stored ballots so every node and every broadcast is
-//! exact) and the countdown closer, a task that sleeps until the next stored deadline — so a
-//! countdown survives a restart — and closes every poll whose time is up.
+//! `RESULTS_INTERVAL_MS`, stretched by the `BroadcastGovernor` when the whole node is busy; each
+//! counted from the stored ballots, so every node and every broadcast is exact) and the countdown
+//! closer, a task that sleeps until the next stored deadline — so a countdown survives a restart —
+//! and closes every poll whose time is up.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -12,7 +13,7 @@ use schulhof_proto::{PollId, PollState, UserId};
 use serde_json::json;
 use tokio::sync::{Notify, mpsc};
 
-use super::tally::{Broadcast, Coalescer, RESULTS_INTERVAL_MS, count};
+use super::tally::{Broadcast, BroadcastGovernor, Coalescer, RESULTS_INTERVAL_MS, count};
 use super::writer::{QUEUE_LENGTH, QueuedVote};
 use crate::hub::notify;
 use crate::state::SharedState;
@@ -27,6 +28,7 @@ const OPEN_POLL_CACHE_MS: i64 = 2000;
 /// poll with a countdown opens.
 pub struct LiveResults {
     coalescers: Mutex<HashMap<PollId, Coalescer>>,
+    governor: Mutex<BroadcastGovernor>,
     open_polls: Mutex<HashMap<PollId, (PollRecord, i64)>>,
     pub votes: mpsc::Sender<QueuedVote>,
     vote_queue: Mutex<Option<mpsc::Receiver<QueuedVote>>>,
@@ -38,6 +40,7 @@ impl Default for LiveResults {
         let (votes, queue) = mpsc::channel(QUEUE_LENGTH);
         Self {
             coalescers: Mutex::default(),
+            governor: Mutex::new(BroadcastGovernor::new(0)),
             open_polls: Mutex::default(),
             votes,
             vote_queue: Mutex::new(Some(queue)),
@@ -122,6 +125,7 @@ async fn broadcast(state: &SharedState, record: &PollRecord) {
     };
     let from = record.owner_id.unwrap_or(UserId(uuid::Uuid::nil()));
     state.metrics.poll_broadcasts.inc();
+    locked(&state.polls.governor).record(state.now_ms());
     if public != full
         && let Some(owner) = record.owner_id
     {
@@ -134,12 +138,15 @@ async fn broadcast(state: &SharedState, record: &PollRecord) {
 pub async fn results_changed(state: &SharedState, poll: &PollRecord) {
     let now = state.now_ms();
     let decision = {
+        let interval = locked(&state.polls.governor).interval_ms(now);
         let mut coalescers = state.polls.lock();
-        coalescers.retain(|_, c| !c.is_idle(now));
-        coalescers
-            .entry(poll.id)
-            .or_insert_with(|| Coalescer::new(RESULTS_INTERVAL_MS))
-            .changed(now)
+        if coalescers.len() > 2000 {
+            coalescers.retain(|_, c| !c.is_idle(now));
+        }
+        let coalescer =
+            coalescers.entry(poll.id).or_insert_with(|| Coalescer::new(RESULTS_INTERVAL_MS));
+        coalescer.set_interval(interval);
+        coalescer.changed(now)
     };
     match decision {
         Broadcast::Now => broadcast(state, poll).await,

@@ -12,8 +12,13 @@ pub const MIN_OPTIONS: usize = 2;
 pub const MAX_OPTIONS: usize = 10;
 pub const MIN_DURATION_SECONDS: u32 = 10;
 pub const MAX_DURATION_SECONDS: u32 = 24 * 3600;
-/// Live results go out at most this often per poll.
+/// Live results go out at most this often per poll (when the node is not busy).
 pub const RESULTS_INTERVAL_MS: i64 = 100;
+/// The longest interval between live results of one poll, however busy the node is.
+pub const MAX_RESULTS_INTERVAL_MS: i64 = 2000;
+/// Result broadcasts per second a node aims to stay under (each reaches a class of ~30): above it
+/// every poll's interval stretches in proportion.
+pub const BROADCAST_BUDGET_PER_S: i64 = 400;
 
 /// A poll's question and options after validation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -186,6 +191,11 @@ impl Coalescer {
         Self { interval_ms, last_sent_ms: None, scheduled: false }
     }
 
+    /// Sets the interval for the next decisions (see `BroadcastGovernor`).
+    pub fn set_interval(&mut self, interval_ms: i64) {
+        self.interval_ms = interval_ms;
+    }
+
     /// The results changed at `now_ms`.
     pub fn changed(&mut self, now_ms: i64) -> Broadcast {
         if self.scheduled {
@@ -212,6 +222,45 @@ impl Coalescer {
     /// No broadcast has gone out for a whole interval and none is scheduled: the state can go.
     pub fn is_idle(&self, now_ms: i64) -> bool {
         !self.scheduled && self.last_sent_ms.is_none_or(|last| now_ms >= last + self.interval_ms)
+    }
+}
+
+/// Stretches the per-poll interval when the whole node broadcasts more than its budget (a whole
+/// school voting at once): one class voting alone sees results every 100 ms; 600 classes voting
+/// together see them every second or so instead of flooding every socket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BroadcastGovernor {
+    window_start_ms: i64,
+    in_window: i64,
+    last_rate: i64,
+}
+
+impl BroadcastGovernor {
+    pub fn new(now_ms: i64) -> Self {
+        Self { window_start_ms: now_ms, in_window: 0, last_rate: 0 }
+    }
+
+    fn roll(&mut self, now_ms: i64) {
+        if now_ms >= self.window_start_ms + 1000 {
+            let consecutive = now_ms < self.window_start_ms + 2000;
+            self.last_rate = if consecutive { self.in_window } else { 0 };
+            self.window_start_ms = now_ms;
+            self.in_window = 0;
+        }
+    }
+
+    /// A broadcast went out.
+    pub fn record(&mut self, now_ms: i64) {
+        self.roll(now_ms);
+        self.in_window += 1;
+    }
+
+    /// The interval every poll should keep now.
+    pub fn interval_ms(&mut self, now_ms: i64) -> i64 {
+        self.roll(now_ms);
+        let rate = self.last_rate.max(self.in_window);
+        (RESULTS_INTERVAL_MS * rate / BROADCAST_BUDGET_PER_S)
+            .clamp(RESULTS_INTERVAL_MS, MAX_RESULTS_INTERVAL_MS)
     }
 }
 
@@ -274,6 +323,26 @@ mod tests {
         assert!(!counts_visible(true, PollState::Open, false));
         assert!(counts_visible(true, PollState::Open, true));
         assert!(counts_visible(true, PollState::Closed, false));
+    }
+
+    #[test]
+    fn a_busy_node_stretches_the_interval_and_relaxes_again() {
+        let mut governor = BroadcastGovernor::new(0);
+        assert_eq!(governor.interval_ms(0), RESULTS_INTERVAL_MS);
+        for i in 0..1200 {
+            governor.record(i / 2); // 1,200 broadcasts within 600 ms
+        }
+        assert_eq!(governor.interval_ms(700), 300, "3× the budget → 3× the interval");
+        assert_eq!(governor.interval_ms(1100), 300, "the last full second still counts");
+        assert_eq!(governor.interval_ms(3500), RESULTS_INTERVAL_MS, "quiet again");
+        for _ in 0..100_000 {
+            governor.record(4000);
+        }
+        assert_eq!(governor.interval_ms(4000), MAX_RESULTS_INTERVAL_MS);
+        let mut c = Coalescer::new(100);
+        c.set_interval(300);
+        assert_eq!(c.changed(0), Broadcast::Now);
+        assert_eq!(c.changed(10), Broadcast::At(300));
     }
 
     #[test]
