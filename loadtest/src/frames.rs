@@ -63,6 +63,84 @@ pub fn decode(text: &str) -> Result<Incoming<'_>, String> {
     }
 }
 
+/// A server frame as the messenger scenarios (`chat`, `votes`) read it: the frame's type, id, seq
+/// and error code, and from the body of a server event the parts they check — a chat message's
+/// text (which carries the send stamp) and a poll's live results.
+#[derive(Debug, Deserialize)]
+pub struct EventFrame<'a> {
+    #[serde(rename = "type", borrow)]
+    pub kind: Cow<'a, str>,
+    #[serde(default)]
+    pub id: Option<u64>,
+    #[serde(default)]
+    pub seq: Option<u64>,
+    #[serde(default, borrow)]
+    pub code: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub body: Option<EventBody<'a>>,
+}
+
+/// The body of a server event (`{"event":"message",…}`, `{"event":"results",…}`, …).
+#[derive(Debug, Default, Deserialize)]
+pub struct EventBody<'a> {
+    #[serde(default, borrow)]
+    pub event: Option<Cow<'a, str>>,
+    /// `results` events.
+    #[serde(default)]
+    pub voters: Option<u64>,
+    #[serde(default)]
+    pub counts: Option<Vec<u64>>,
+    /// `state` events: the new state and the results.
+    #[serde(default, borrow)]
+    pub state: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub results: Option<ResultsView>,
+    /// `message` events of a chat room.
+    #[serde(default, borrow)]
+    pub message: Option<MessageView<'a>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ResultsView {
+    #[serde(default)]
+    pub voters: u64,
+    #[serde(default)]
+    pub counts: Vec<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MessageView<'a> {
+    #[serde(borrow)]
+    pub text: Cow<'a, str>,
+}
+
+/// Decodes a server frame for the messenger scenarios; a body of another shape gives `body: None`.
+pub fn decode_event(text: &str) -> Result<EventFrame<'_>, String> {
+    match serde_json::from_str::<EventFrame<'_>>(text) {
+        Ok(frame) => Ok(frame),
+        Err(_) => {
+            let frame = decode(text)?;
+            Ok(EventFrame {
+                kind: frame.kind,
+                id: frame.id,
+                seq: frame.seq,
+                code: frame.code,
+                body: None,
+            })
+        }
+    }
+}
+
+/// The send stamp at the start of a chat message's text: `t=<ns since the run's start> …`.
+pub fn chat_stamp(text: &str) -> Option<u64> {
+    text.strip_prefix("t=")?.split_whitespace().next()?.parse().ok()
+}
+
+/// A vote published on a poll topic (`{"vote":[choice]}`).
+pub fn vote(id: u64, topic: &str, choice: u8) -> String {
+    format!(r#"{{"type":"publish","id":{id},"topic":"{topic}","body":{{"vote":[{choice}]}}}}"#)
+}
+
 /// `subscribe` to a topic (given as text, e.g. `group:<id>`).
 pub fn subscribe(id: u64, topic: &str) -> Result<String, String> {
     let topic = topic.parse().map_err(|_| format!("not a topic: {topic}"))?;
@@ -168,5 +246,58 @@ mod tests {
             ClientFrame::Subscribe { id: 1, topic: Topic::Group(group), since: None }
         );
         assert!(subscribe(1, "weather:today").is_err());
+    }
+
+    #[test]
+    fn chat_and_poll_events_give_stamp_and_tally() {
+        let room = GroupId::new();
+        let message = ServerFrame::Message {
+            topic: Topic::Chat(room.to_string()),
+            seq: 7,
+            from: UserId::new(),
+            at: 0,
+            body: serde_json::json!({"event": "message", "message": {
+                "id": "m", "seq": 3, "text": "t=123456 m=4 Hallo \"Klasse\"", "mentions": [],
+                "reactions": [], "deleted": false}}),
+        };
+        let json = text(&message);
+        let frame = decode_event(&json).unwrap();
+        assert_eq!((frame.kind.as_ref(), frame.seq), ("message", Some(7)));
+        let body = frame.body.unwrap();
+        assert_eq!(body.event.as_deref(), Some("message"));
+        assert_eq!(chat_stamp(&body.message.unwrap().text), Some(123_456));
+        assert_eq!(chat_stamp("no stamp"), None);
+
+        let results = serde_json::json!({"type": "message", "topic": "poll:p", "seq": 0,
+            "from": UserId::new(), "at": 0, "body": {"event": "results", "poll_id": "p",
+            "version": 9, "voters": 8, "counts": [3, 5, 0]}});
+        let json = results.to_string();
+        let body = decode_event(&json).unwrap().body.unwrap();
+        assert_eq!((body.voters, body.counts), (Some(8), Some(vec![3, 5, 0])));
+        let closed = serde_json::json!({"type": "message", "topic": "poll:p", "from": UserId::new(),
+            "at": 0, "body": {"event": "state", "poll_id": "p", "state": "closed",
+            "results": {"event": "results", "voters": 2, "counts": [1, 1], "version": 2}}});
+        let json = closed.to_string();
+        let body = decode_event(&json).unwrap().body.unwrap();
+        assert_eq!(body.state.as_deref(), Some("closed"));
+        assert_eq!(body.results.unwrap().voters, 2);
+        let mention = r#"{"type":"message","topic":"user:u","seq":1,"body":{"event":"mention","message":"id"}}"#;
+        let frame = decode_event(mention).unwrap();
+        assert!(frame.body.is_none());
+        assert_eq!(frame.seq, Some(1));
+    }
+
+    #[test]
+    fn votes_are_protocol_publishes() {
+        let topic = "poll:0196f000-0000-7000-8000-000000000001";
+        let parsed: ClientFrame = serde_json::from_str(&vote(2, topic, 1)).unwrap();
+        assert_eq!(
+            parsed,
+            ClientFrame::Publish {
+                id: 2,
+                topic: topic.parse().unwrap(),
+                body: serde_json::json!({"vote": [1]}),
+            }
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! `schulhof-loadtest`: `populate` a seeded school through the HTTP API, then `run` a hub scenario
-//! (fanout, idle, storm) against schulhof or the peer relay. Results are JSON lines on stdout;
+//! (fanout, idle, storm) against schulhof or the peer relay, or a messenger scenario (chat, votes)
+//! against schulhof. Results are JSON lines on stdout;
 //! progress goes to stderr. See `loadtest/README.md`.
 
 use std::net::IpAddr;
@@ -8,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use schulhof_loadtest::populate::{PopulateOptions, populate};
-use schulhof_loadtest::run::{RunOptions, Scenario, run};
+use schulhof_loadtest::run::{RunOptions, Scenario, VoteVia, run};
 use schulhof_loadtest::shard::Shard;
 
 #[derive(Parser)]
@@ -23,7 +24,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create a seeded school population (import, teachers, consents, messenger, passwords).
+    /// Create a seeded school population (import, teachers, consents, messenger and polls,
+    /// passwords).
     Populate {
         #[arg(long)]
         server: String,
@@ -93,9 +95,25 @@ enum Command {
         setup_timeout_s: u64,
         #[arg(long, default_value_t = 10)]
         drain_timeout_s: u64,
-        /// Seconds of unreported publishing at the first rate before the steps (fanout).
+        /// Seconds of unreported publishing at the first rate before the steps (fanout), or of
+        /// unreported chatting before the first step (chat).
         #[arg(long, default_value_t = 0.0)]
         warmup_s: f64,
+        /// chat: class counts to step through, e.g. 2,4,8,16 (default: --classes).
+        #[arg(long, value_delimiter = ',')]
+        class_steps: Vec<usize>,
+        /// chat: stop stepping once a step's p99 exceeds this many milliseconds.
+        #[arg(long, default_value_t = 50.0)]
+        p99_limit_ms: f64,
+        /// votes: every pupil votes once, spread evenly over this many seconds.
+        #[arg(long, default_value_t = 10.0)]
+        vote_window_s: f64,
+        /// votes: over the pupils' hub connections or over HTTP.
+        #[arg(long, value_enum, default_value = "hub")]
+        vote_via: VoteVia,
+        /// votes: pupils per class with a hub connection (default: all); the rest vote over HTTP.
+        #[arg(long)]
+        hub_pupils: Option<usize>,
     },
 }
 
@@ -157,6 +175,11 @@ fn main() -> ExitCode {
                 setup_timeout_s,
                 drain_timeout_s,
                 warmup_s,
+                class_steps,
+                p99_limit_ms,
+                vote_window_s,
+                vote_via,
+                hub_pupils,
             } => {
                 let options = RunOptions {
                     server,
@@ -177,6 +200,11 @@ fn main() -> ExitCode {
                     drain_timeout_s,
                     warmup_s,
                     rate_share: 1.0,
+                    class_steps,
+                    p99_limit_ms,
+                    vote_window_s,
+                    vote_via,
+                    hub_pupils,
                 };
                 run(options).await
             }

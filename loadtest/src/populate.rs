@@ -1,7 +1,7 @@
 //! `populate`: creates a seeded school population through the real HTTP API, the way a school
 //! admin would: import a SchILD file, read the credentials sheet, add a teacher per class as its
-//! leader, record the consents, switch the messenger on, then log every account in once and
-//! replace its initial password. Writes `users.json` for `run`.
+//! leader, record the consents, switch the messenger and quick polls on, then log every account in
+//! once and replace its initial password. Writes `users.json` for `run`.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -114,7 +114,10 @@ pub async fn populate(options: PopulateOptions) -> Result<(), String> {
         }
     }
     let on = SetModuleRequest { enabled: true };
-    api.send(Method::PUT, "/api/modules/messenger", cookie, Some(&on)).await?;
+    for module in ["messenger", "polls"] {
+        let path = format!("/api/modules/{module}");
+        api.send(Method::PUT, &path, cookie, Some(&on)).await?;
+    }
     let setup_ms = started.elapsed().as_millis();
 
     let started = Instant::now();

@@ -1,6 +1,7 @@
 //! `run`: sets up one scenario against schulhof or the peer — the population (users file or, with
 //! `--peer`, a fake one), this shard's clients, the shared HTTP client and the limits — and hands
-//! it to the scenario's driver. Every run has a hard deadline and ends by itself.
+//! it to the scenario's driver. The messenger scenarios (`chat`, `votes`) bring their own clients
+//! (`lite`) and get only the settings. Every run has a hard deadline and ends by itself.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ use crate::procstat::{Process, Sample, sample};
 use crate::report::progress;
 use crate::shard::{Shard, check_socket_budget};
 use crate::users::{UsersFile, fake_population};
-use crate::{fanout, idle, storm, wsconn};
+use crate::{chat, fanout, idle, storm, votes, wsconn};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -25,6 +26,20 @@ pub enum Scenario {
     Fanout,
     Idle,
     Storm,
+    /// Class chat rooms: every member sends 1 message/s over HTTP, all receive on the hub.
+    Chat,
+    /// Quick polls: one poll per class, every pupil votes once within a window.
+    Votes,
+}
+
+/// How the pupils with a hub connection vote (`votes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VoteVia {
+    /// Publish `{"vote":[i]}` on `poll:<id>` (acknowledged after storage).
+    Hub,
+    /// `PUT /api/polls/<id>/vote`.
+    Http,
 }
 
 #[derive(Clone, Debug)]
@@ -50,6 +65,15 @@ pub struct RunOptions {
     /// This shard's part of the classes (and so of `--rate`, which is the total over all shards);
     /// set by `run`.
     pub rate_share: f64,
+    /// `chat`: class counts to step through (default: `--classes`).
+    pub class_steps: Vec<usize>,
+    /// `chat`: stop stepping once a step's p99 exceeds this.
+    pub p99_limit_ms: f64,
+    /// `votes`: every pupil votes once, spread evenly over this window.
+    pub vote_window_s: f64,
+    pub vote_via: VoteVia,
+    /// `votes`: pupils per class with a hub connection (default: all); the others vote over HTTP.
+    pub hub_pupils: Option<usize>,
 }
 
 impl RunOptions {
@@ -67,6 +91,20 @@ impl RunOptions {
             }
             Scenario::Idle => self.duration_s + 10.0,
             Scenario::Storm => 10.0,
+            Scenario::Chat => {
+                self.warmup_s
+                    + self.class_steps.len().max(1) as f64
+                        * (self.setup_timeout_s as f64
+                            + self.duration_s
+                            + self.drain_timeout_s as f64
+                            + 10.0)
+            }
+            Scenario::Votes => {
+                2.0 * self.setup_timeout_s as f64
+                    + self.vote_window_s
+                    + self.drain_timeout_s as f64
+                    + 240.0
+            }
         };
         Duration::from_secs_f64(seconds.max(0.0))
     }
@@ -94,6 +132,9 @@ pub async fn run(mut options: RunOptions) -> Result<(), String> {
         (Some(path), false) => UsersFile::load(path)?,
         (None, false) => return Err("--users is required (or --peer)".to_owned()),
     };
+    if matches!(options.scenario, Scenario::Chat | Scenario::Votes) {
+        return run_messenger(options, users).await;
+    }
     let (topics, plans) = plan_clients(&users, options.classes, options.shard);
     if plans.is_empty() {
         return Err("no clients: the users file or this shard has no classes".to_owned());
@@ -106,25 +147,13 @@ pub async fn run(mut options: RunOptions) -> Result<(), String> {
     } else {
         Some(Api::new(&options.server, options.bind_ip, options.http_concurrency)?)
     };
-    let ws_base = ws_base(&options.server);
-    let server_addr = wsconn::resolve(&format!("{ws_base}/")).await?;
     let setup_limit = Duration::from_secs(options.setup_timeout_s);
     let budget = setup_limit + options.scenario_budget() + Duration::from_secs(20);
     let setup_permits = match options.scenario {
         Scenario::Storm => plans.len(),
-        Scenario::Fanout | Scenario::Idle => options.connect_concurrency.max(1),
+        _ => options.connect_concurrency.max(1),
     };
-    let setup = Arc::new(Setup {
-        api,
-        school: users.school.clone(),
-        ws_base,
-        server_addr,
-        bind_ip: options.bind_ip,
-        http_permits: Arc::new(Semaphore::new(options.http_concurrency.max(1))),
-        setup_permits: Arc::new(Semaphore::new(setup_permits)),
-        fresh_login: options.fresh_login,
-        deadline: Instant::now() + budget,
-    });
+    let setup = make_setup(&options, api, &users.school, setup_permits, budget).await?;
     progress(&format!(
         "{:?}: {} clients in {} classes{}",
         options.scenario,
@@ -144,6 +173,52 @@ pub async fn run(mut options: RunOptions) -> Result<(), String> {
             Scenario::Fanout => fanout::drive(prepared).await,
             Scenario::Idle => idle::drive(prepared).await,
             Scenario::Storm => storm::drive(prepared).await,
+            Scenario::Chat | Scenario::Votes => Err("not a hub scenario".to_owned()),
+        }
+    };
+    tokio::time::timeout(budget, driven)
+        .await
+        .map_err(|_| "the run passed its deadline".to_owned())?
+}
+
+async fn make_setup(
+    options: &RunOptions,
+    api: Option<Api>,
+    school: &str,
+    setup_permits: usize,
+    budget: Duration,
+) -> Result<Arc<Setup>, String> {
+    let ws_base = ws_base(&options.server);
+    let server_addr = wsconn::resolve(&format!("{ws_base}/")).await?;
+    Ok(Arc::new(Setup {
+        api,
+        school: school.to_owned(),
+        ws_base,
+        server_addr,
+        bind_ip: options.bind_ip,
+        http_permits: Arc::new(Semaphore::new(options.http_concurrency.max(1))),
+        setup_permits: Arc::new(Semaphore::new(setup_permits)),
+        fresh_login: options.fresh_login,
+        deadline: Instant::now() + budget,
+    }))
+}
+
+/// `chat` and `votes`: one process, whole classes, schulhof only.
+async fn run_messenger(options: RunOptions, users: UsersFile) -> Result<(), String> {
+    if options.peer {
+        return Err("the messenger scenarios need schulhof (not --peer)".to_owned());
+    }
+    if options.shard.count != 1 {
+        return Err("the messenger scenarios run in one process (no --shard)".to_owned());
+    }
+    let api = Api::new(&options.server, options.bind_ip, options.http_concurrency)?;
+    let budget = options.scenario_budget() + Duration::from_secs(20);
+    let permits = options.connect_concurrency.max(1);
+    let setup = make_setup(&options, Some(api.clone()), &users.school, permits, budget).await?;
+    let driven = async {
+        match options.scenario {
+            Scenario::Chat => chat::drive(&options, &users, api, setup).await,
+            _ => votes::drive(&options, &users, api, setup).await,
         }
     };
     tokio::time::timeout(budget, driven)

@@ -24,7 +24,7 @@ pub struct ClassState {
 pub struct Timings(Mutex<Histogram<u64>>);
 
 impl Timings {
-    fn new() -> Result<Timings, String> {
+    pub fn new() -> Result<Timings, String> {
         Ok(Timings(Mutex::new(new_histogram()?)))
     }
 
