@@ -225,28 +225,36 @@ impl Coalescer {
     }
 }
 
-/// Stretches the per-poll interval when the whole node broadcasts more than its budget (a whole
-/// school voting at once): one class voting alone sees results every 100 ms; 600 classes voting
-/// together see them every second or so instead of flooding every socket.
+/// Stretches the per-poll interval while the whole node broadcasts more than its budget (a whole
+/// school voting at once): once a second the interval is scaled by broadcasts / budget (up to
+/// `MAX_RESULTS_INTERVAL_MS`), and halved again (down to `RESULTS_INTERVAL_MS`) when the node is
+/// below half its budget. One class voting alone sees results every 100 ms; 600 classes voting
+/// together see them about once a second instead of flooding every socket.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BroadcastGovernor {
     window_start_ms: i64,
     in_window: i64,
-    last_rate: i64,
+    interval_ms: i64,
 }
 
 impl BroadcastGovernor {
     pub fn new(now_ms: i64) -> Self {
-        Self { window_start_ms: now_ms, in_window: 0, last_rate: 0 }
+        Self { window_start_ms: now_ms, in_window: 0, interval_ms: RESULTS_INTERVAL_MS }
     }
 
     fn roll(&mut self, now_ms: i64) {
-        if now_ms >= self.window_start_ms + 1000 {
-            let consecutive = now_ms < self.window_start_ms + 2000;
-            self.last_rate = if consecutive { self.in_window } else { 0 };
-            self.window_start_ms = now_ms;
-            self.in_window = 0;
+        if now_ms < self.window_start_ms + 1000 {
+            return;
         }
+        let rate = if now_ms < self.window_start_ms + 2000 { self.in_window } else { 0 };
+        if rate > BROADCAST_BUDGET_PER_S {
+            self.interval_ms = self.interval_ms * rate / BROADCAST_BUDGET_PER_S;
+        } else if rate < BROADCAST_BUDGET_PER_S / 2 {
+            self.interval_ms /= 2;
+        }
+        self.interval_ms = self.interval_ms.clamp(RESULTS_INTERVAL_MS, MAX_RESULTS_INTERVAL_MS);
+        self.window_start_ms = now_ms;
+        self.in_window = 0;
     }
 
     /// A broadcast went out.
@@ -258,9 +266,7 @@ impl BroadcastGovernor {
     /// The interval every poll should keep now.
     pub fn interval_ms(&mut self, now_ms: i64) -> i64 {
         self.roll(now_ms);
-        let rate = self.last_rate.max(self.in_window);
-        (RESULTS_INTERVAL_MS * rate / BROADCAST_BUDGET_PER_S)
-            .clamp(RESULTS_INTERVAL_MS, MAX_RESULTS_INTERVAL_MS)
+        self.interval_ms
     }
 }
 
@@ -329,16 +335,24 @@ mod tests {
     fn a_busy_node_stretches_the_interval_and_relaxes_again() {
         let mut governor = BroadcastGovernor::new(0);
         assert_eq!(governor.interval_ms(0), RESULTS_INTERVAL_MS);
-        for i in 0..1200 {
-            governor.record(i / 2); // 1,200 broadcasts within 600 ms
+        // 600 broadcasts a second against a budget of 400: the interval grows by 1.5× a second.
+        let mut now = 0;
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            for _ in 0..600 {
+                governor.record(now);
+            }
+            now += 1000;
+            seen.push(governor.interval_ms(now));
         }
-        assert_eq!(governor.interval_ms(700), 300, "3× the budget → 3× the interval");
-        assert_eq!(governor.interval_ms(1100), 300, "the last full second still counts");
-        assert_eq!(governor.interval_ms(3500), RESULTS_INTERVAL_MS, "quiet again");
+        assert_eq!(seen, [150, 225, 337, 505]);
+        // Stays stretched up to the cap under heavier load, then relaxes when it is quiet.
         for _ in 0..100_000 {
-            governor.record(4000);
+            governor.record(now);
         }
-        assert_eq!(governor.interval_ms(4000), MAX_RESULTS_INTERVAL_MS);
+        assert_eq!(governor.interval_ms(now + 1000), MAX_RESULTS_INTERVAL_MS);
+        assert_eq!(governor.interval_ms(now + 5000), 1000);
+        assert_eq!(governor.interval_ms(now + 10_000), 500);
         let mut c = Coalescer::new(100);
         c.set_interval(300);
         assert_eq!(c.changed(0), Broadcast::Now);
