@@ -5,6 +5,7 @@
 
 mod admin;
 mod chat_messages;
+mod chat_room_changes;
 mod chat_rooms;
 mod groups;
 mod import;
