@@ -1,5 +1,9 @@
 //! Live documents for schulhof: office documents, collaborative texts ("Texte") and whiteboards
-//! ("Tafeln") as Yjs documents. This crate will hold the sans-IO room core on `yrs` (join, receive,
-//! leave → messages to send and updates to persist, speaking the y-websocket protocol) and its thin
-//! async driver. It never depends on axum or sqlx. Nothing is implemented here yet; see issue
-//! "Live documents, texts and whiteboards on Yjs".
+//! ("Tafeln") as Yjs documents on `yrs`. `room` is the sans-IO core of one document's room,
+//! speaking the y-websocket protocol (join, frame, leave → updates to persist and frames to send).
+//! The async driver, persistence and the `/yjs/<doc>` endpoint come with the live-documents issue.
+//! This crate never depends on axum or sqlx.
+
+pub mod room;
+#[cfg(test)]
+mod room_tests;
