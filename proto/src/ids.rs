@@ -76,6 +76,10 @@ typed_id!(
     /// A quick poll ("Schnellumfrage").
     PollId
 );
+typed_id!(
+    /// A live document (office document, text or whiteboard).
+    DocumentId
+);
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod chat;
 pub mod directory;
+pub mod documents;
 pub mod error;
 pub mod hub;
 pub mod ids;
@@ -13,6 +14,7 @@ pub mod poll;
 pub use admin::*;
 pub use chat::*;
 pub use directory::*;
+pub use documents::*;
 pub use error::{ErrorBody, ErrorCode};
 pub use ids::*;
 pub use poll::*;

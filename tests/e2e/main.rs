@@ -9,6 +9,7 @@ mod administration;
 mod auth;
 mod cluster;
 mod cluster_messenger;
+mod documents;
 mod hub;
 mod import;
 mod messenger;

@@ -6,6 +6,7 @@ mod addressbook;
 mod administration;
 mod auth;
 mod chat;
+mod documents;
 mod groups;
 mod import;
 mod me;
@@ -74,6 +75,13 @@ pub fn app(state: SharedState) -> Router {
         .route("/chat/search", get(chat::search))
         .route("/chat/contacts", get(chat::contacts))
         .route("/chat/settings", get(chat::settings).put(chat::save_settings))
+        .route("/documents", get(documents::list).post(documents::create))
+        .route(
+            "/documents/{id}",
+            get(documents::get).patch(documents::rename).delete(documents::delete),
+        )
+        .route("/documents/{id}/shares", put(documents::share))
+        .route("/documents/{id}/restore", post(documents::restore))
         .route("/polls", get(polls::list).post(polls::create))
         .route("/polls/{id}", get(polls::get).put(polls::update).delete(polls::delete))
         .route("/polls/{id}/open", post(polls::open))
