@@ -6,13 +6,11 @@
 //! when access ends.
 
 use schulhof_proto::hub::{HubErrorCode, Topic, close_code};
-use schulhof_proto::{
-    ChatRoomId, ErrorCode, Module, PollId, SchoolId, SessionId, UserId, UserStatus,
-};
+use schulhof_proto::{ChatRoomId, Module, PollId, SchoolId, SessionId, UserId, UserStatus};
 
 use super::cluster::ClusterEvent;
+use super::errors::from_api;
 
-use crate::error::ApiError;
 use crate::state::SharedState;
 use crate::store::{AuthenticatedSession, StoreError};
 use crate::{messenger, polls};
@@ -73,13 +71,13 @@ pub async fn authorize(
         Topic::Chat(room) => {
             module_on(state, school, Module::Messenger).await?;
             let room: ChatRoomId = room.parse().map_err(|_| HubErrorCode::Forbidden)?;
-            messenger::service::membership(state, session, room).await.map_err(refused)?;
+            messenger::service::membership(state, session, room).await.map_err(|e| from_api(&e))?;
             Ok(())
         }
         Topic::Poll(poll) => {
             module_on(state, school, Module::Polls).await?;
             let poll: PollId = poll.parse().map_err(|_| HubErrorCode::Forbidden)?;
-            polls::service::visible_poll(state, session, poll).await.map_err(refused)?;
+            polls::service::visible_poll(state, session, poll).await.map_err(|e| from_api(&e))?;
             Ok(())
         }
     }
@@ -97,15 +95,6 @@ async fn module_on(
             tracing::error!(%error, "hub authorization failed");
             Err(HubErrorCode::Internal)
         }
-    }
-}
-
-/// An API refusal as a hub error: failures stay internal, everything else is `forbidden`.
-fn refused(error: ApiError) -> HubErrorCode {
-    match error.code {
-        ErrorCode::Internal | ErrorCode::Unavailable => HubErrorCode::Internal,
-        ErrorCode::ModuleDisabled => HubErrorCode::ModuleDisabled,
-        _ => HubErrorCode::Forbidden,
     }
 }
 

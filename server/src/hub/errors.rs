@@ -1,9 +1,11 @@
 //! The hub's request errors: their English and German texts, and the `error` frame a refused
 //! request is answered with.
 
+use schulhof_proto::ErrorCode;
 use schulhof_proto::hub::{HubErrorCode, ServerFrame};
 
 use super::core::{ConnId, Output, encode};
+use crate::error::ApiError;
 
 pub(super) fn error<F: From<String>>(conn: ConnId, request: u64, code: HubErrorCode) -> Output<F> {
     let (message, message_de) = error_text(code);
@@ -47,5 +49,18 @@ pub fn error_text(code: HubErrorCode) -> (&'static str, &'static str) {
         HubErrorCode::Internal => {
             ("Something went wrong on the server.", "Auf dem Server ist ein Fehler aufgetreten.")
         }
+    }
+}
+
+/// A refusal of the HTTP-side services (messenger, polls) as a hub error: the codes the hub knows
+/// keep their meaning, failures stay internal, anything else is `forbidden`.
+pub fn from_api(error: &ApiError) -> HubErrorCode {
+    match error.code {
+        ErrorCode::PollClosed => HubErrorCode::PollClosed,
+        ErrorCode::InvalidVote => HubErrorCode::InvalidVote,
+        ErrorCode::RoomMuted => HubErrorCode::RoomMuted,
+        ErrorCode::ModuleDisabled => HubErrorCode::ModuleDisabled,
+        ErrorCode::Internal | ErrorCode::Unavailable => HubErrorCode::Internal,
+        _ => HubErrorCode::Forbidden,
     }
 }

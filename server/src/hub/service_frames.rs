@@ -4,24 +4,14 @@
 //! `ack`.
 
 use schulhof_proto::hub::HubErrorCode;
-use schulhof_proto::{ChatRoomId, ErrorCode, PollId};
+use schulhof_proto::{ChatRoomId, PollId};
 use serde::Deserialize;
 
-use crate::error::ApiError;
+use super::errors::from_api;
 use crate::messenger;
 use crate::polls;
 use crate::state::SharedState;
 use crate::store::AuthenticatedSession;
-
-fn hub_code(error: &ApiError) -> HubErrorCode {
-    match error.code {
-        ErrorCode::PollClosed => HubErrorCode::PollClosed,
-        ErrorCode::InvalidVote => HubErrorCode::InvalidVote,
-        ErrorCode::RoomMuted => HubErrorCode::RoomMuted,
-        ErrorCode::Internal | ErrorCode::Unavailable => HubErrorCode::Internal,
-        _ => HubErrorCode::Forbidden,
-    }
-}
 
 /// Is this publish on a chat topic a typing notice the sender may send?
 pub async fn check_typing(
@@ -40,7 +30,7 @@ pub async fn check_typing(
     match messenger::service::may_write_now(state, session, room).await {
         Ok(true) => Ok(()),
         Ok(false) => Err(HubErrorCode::RoomMuted),
-        Err(error) => Err(hub_code(&error)),
+        Err(error) => Err(from_api(&error)),
     }
 }
 
@@ -66,5 +56,5 @@ pub async fn vote(
     polls::service::vote(state, session, &record, &body.vote)
         .await
         .map(|_| ())
-        .map_err(|e| hub_code(&e))
+        .map_err(|e| from_api(&e))
 }
