@@ -114,15 +114,10 @@ pub async fn view(
     let voters_by_option = if owner && !record.anonymous {
         let mut by_option: Vec<Vec<UserRef>> = vec![Vec::new(); record.options.len()];
         for ballot in &ballots {
-            let Some(voter) = ballot.voter else { continue };
-            let display_name = match state.store.user(session.school.id, voter).await {
-                Ok(user) => user.display_name,
-                Err(StoreError::NotFound) => continue,
-                Err(error) => return Err(error.into()),
-            };
+            let Some(voter) = &ballot.voter else { continue };
             for &choice in &ballot.choices {
                 if let Some(list) = by_option.get_mut(usize::from(choice)) {
-                    list.push(UserRef { id: voter, display_name: display_name.clone() });
+                    list.push(voter.clone());
                 }
             }
         }
@@ -153,9 +148,21 @@ pub async fn view(
     })
 }
 
-fn fields(request: &PollRequest) -> Result<tally::PollSpec, ApiError> {
+fn spec(request: &PollRequest) -> Result<tally::PollSpec, ApiError> {
     poll_spec(&request.question, &request.options, request.duration_seconds)
         .map_err(|p| ApiError::invalid(p.field, p.message, p.message_de))
+}
+
+/// The fields to store for a validated request.
+fn fields<'a>(request: &PollRequest, spec: &'a tally::PollSpec) -> PollFields<'a> {
+    PollFields {
+        question: &spec.question,
+        options: &spec.options,
+        multiple: request.multiple,
+        anonymous: request.anonymous,
+        hide_results: request.hide_results,
+        duration_seconds: spec.duration_seconds,
+    }
 }
 
 fn new_salt(anonymous: bool) -> Result<Option<String>, ApiError> {
@@ -172,16 +179,9 @@ pub async fn create(
     if standing(state, session, target).await? != Standing::Organizer {
         return Err(ApiError::forbidden());
     }
-    let spec = fields(request)?;
+    let spec = spec(request)?;
     let salt = new_salt(request.anonymous)?;
-    let stored = PollFields {
-        question: &spec.question,
-        options: &spec.options,
-        multiple: request.multiple,
-        anonymous: request.anonymous,
-        hide_results: request.hide_results,
-        duration_seconds: spec.duration_seconds,
-    };
+    let stored = fields(request, &spec);
     let id = state
         .store
         .create_poll(
@@ -209,16 +209,9 @@ pub async fn update_draft(
 ) -> Result<Poll, ApiError> {
     let record = visible_poll(state, session, id).await?;
     require_owner(session, &record)?;
-    let spec = fields(request)?;
+    let spec = spec(request)?;
     let salt = new_salt(request.anonymous)?;
-    let stored = PollFields {
-        question: &spec.question,
-        options: &spec.options,
-        multiple: request.multiple,
-        anonymous: request.anonymous,
-        hide_results: request.hide_results,
-        duration_seconds: spec.duration_seconds,
-    };
+    let stored = fields(request, &spec);
     if !state.store.update_draft_poll(id, &stored, salt.as_deref()).await? {
         return Err(ApiError::new(ErrorCode::PollNotDraft));
     }

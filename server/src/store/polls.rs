@@ -2,7 +2,7 @@
 //! delete, ballots (one per voter, replaced on a change of mind) and the polls whose countdown
 //! has run out. Callers check who may see or change a poll.
 
-use schulhof_proto::{ChatRoomId, GroupId, PollId, PollState, SchoolId, UserId};
+use schulhof_proto::{ChatRoomId, GroupId, PollId, PollState, SchoolId, UserId, UserRef};
 
 use super::rows::parse_id;
 use super::{Store, StoreError, on_pool, on_writer};
@@ -43,11 +43,12 @@ pub struct PollFields<'a> {
     pub duration_seconds: Option<u32>,
 }
 
-/// One stored ballot: the choices, and the voter for named polls.
+/// One stored ballot: the choices, and the voter for named polls (`None` for anonymous ballots
+/// and for voters whose account was purged).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ballot {
     pub choices: Vec<u8>,
-    pub voter: Option<UserId>,
+    pub voter: Option<UserRef>,
 }
 
 /// One vote of a batch (`cast_votes`).
@@ -333,25 +334,31 @@ impl Store {
 
     /// Every ballot of a poll with the poll's version, read in one statement so they match.
     pub async fn ballots(&self, poll: PollId) -> Result<(Vec<Ballot>, u64), StoreError> {
-        let rows: Vec<(i64, Option<String>, Option<String>)> = on_pool!(self, |pool| {
+        type Row = (i64, Option<String>, Option<String>, Option<String>);
+        let rows: Vec<Row> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT p.version, b.choices, b.voter_id FROM polls p \
-                 LEFT JOIN poll_ballots b ON b.poll_id = p.id WHERE p.id = $1",
+                "SELECT p.version, b.choices, u.id, u.display_name FROM polls p \
+                 LEFT JOIN poll_ballots b ON b.poll_id = p.id \
+                 LEFT JOIN users u ON u.id = b.voter_id WHERE p.id = $1",
             )
             .bind(poll.to_string())
             .fetch_all(pool)
             .await
         })?;
-        let version =
-            rows.first().map_or(0, |(version, _, _)| u64::try_from(*version).unwrap_or(0));
+        let version = rows.first().map_or(0, |(version, ..)| u64::try_from(*version).unwrap_or(0));
         let ballots = rows
             .into_iter()
-            .filter_map(|(_, choices, voter)| choices.map(|c| (c, voter)))
+            .filter_map(|(_, choices, id, name)| choices.map(|c| (c, id.zip(name))))
             .map(|(choices, voter)| {
                 Ok(Ballot {
                     choices: decode_choices(&choices)
                         .ok_or_else(|| StoreError::Corrupt("ballot choices".into()))?,
-                    voter: voter.as_deref().map(parse_id).transpose()?,
+                    voter: match voter {
+                        Some((id, display_name)) => {
+                            Some(UserRef { id: parse_id(&id)?, display_name })
+                        }
+                        None => None,
+                    },
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
