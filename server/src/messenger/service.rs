@@ -188,7 +188,7 @@ pub async fn direct_room(
     if !matches!(target.status, UserStatus::Active | UserStatus::Restricted) {
         return Err(ApiError::not_found());
     }
-    if !direct_allowed(state, session, target.id, target.role).await? {
+    if !DirectRules::load(state, session).await?.allow(session, target.id, target.role) {
         return Err(ApiError::new(ErrorCode::DirectChatNotAllowed));
     }
     let (room, created) = state.store.direct_room(school, me.id, other, state.now_ms()).await?;
@@ -198,25 +198,31 @@ pub async fn direct_room(
     Ok((room_detail(state, session, room).await?, created))
 }
 
-async fn direct_allowed(
-    state: &SharedState,
-    session: &AuthenticatedSession,
-    other: UserId,
-    other_role: Role,
-) -> Result<bool, ApiError> {
-    let school = session.school.id;
-    let me = &session.user;
-    let setting = state.store.pupil_direct_chats(school).await?;
-    let parent_link = match (me.role, other_role) {
-        (Role::Parent, Role::Pupil) => {
-            state.store.children(school, me.id).await?.iter().any(|c| c.id == other)
-        }
-        (Role::Pupil, Role::Parent) => {
-            state.store.parents(school, me.id).await?.iter().any(|p| p.id == other)
-        }
-        _ => false,
-    };
-    Ok(rules::direct_chat_allowed(me.role, other_role, setting, parent_link))
+/// What decides whom the caller may start a direct chat with, read once per request: the school's
+/// pupil-to-pupil setting and the caller's parent links (children for parents, parents for pupils).
+struct DirectRules {
+    pupil_direct_chats: bool,
+    linked: Vec<UserId>,
+}
+
+impl DirectRules {
+    async fn load(state: &SharedState, session: &AuthenticatedSession) -> Result<Self, ApiError> {
+        let (school, me) = (session.school.id, &session.user);
+        let linked = match me.role {
+            Role::Parent => state.store.children(school, me.id).await?,
+            Role::Pupil => state.store.parents(school, me.id).await?,
+            _ => Vec::new(),
+        };
+        Ok(Self {
+            pupil_direct_chats: state.store.pupil_direct_chats(school).await?,
+            linked: linked.into_iter().map(|u| u.id).collect(),
+        })
+    }
+
+    fn allow(&self, session: &AuthenticatedSession, other: UserId, other_role: Role) -> bool {
+        let link = self.linked.contains(&other);
+        rules::direct_chat_allowed(session.user.role, other_role, self.pupil_direct_chats, link)
+    }
 }
 
 /// People the caller may start a direct chat with, matching `query`.
@@ -226,6 +232,7 @@ pub async fn contacts(
     query: &str,
 ) -> Result<Vec<Contact>, ApiError> {
     let needle = query.trim().to_lowercase();
+    let direct = DirectRules::load(state, session).await?;
     let mut found = Vec::new();
     let filter = crate::store::UserFilter { role: None, status: Some(UserStatus::Active) };
     for user in state.store.list_users(session.school.id, &filter).await? {
@@ -235,7 +242,7 @@ pub async fn contacts(
         if user.id == session.user.id || !user.display_name.to_lowercase().contains(&needle) {
             continue;
         }
-        if direct_allowed(state, session, user.id, user.role).await? {
+        if direct.allow(session, user.id, user.role) {
             found.push(Contact { id: user.id, display_name: user.display_name, role: user.role });
         }
     }
