@@ -317,6 +317,10 @@ async fn the_countdown_closes_a_poll_even_across_a_restart() {
     assert!(closes_at >= poll.opened_at.unwrap() + 10_000);
     vote(&class.pupils[0].0, &poll, &[1]).await;
     server.restart().await;
+    // The test client allows 10 s per frame: subscribe shortly before the countdown ends.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let until_close = closes_at - i64::try_from(now.as_millis()).unwrap();
+    tokio::time::sleep(Duration::from_millis(u64::try_from(until_close - 3000).unwrap_or(0))).await;
     let mut hub = hub_of(&class.pupils[0].0).await;
     hub.subscribe(&Topic::Poll(poll.id.to_string()), None).await;
     let results = tokio::time::timeout(Duration::from_secs(30), closed_results(&mut hub))
