@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use schulhof_proto::{ChatRoomId, Message, MessageId, Reaction, ReplyPreview, SchoolId, UserId};
 
+use super::chat_rooms::my_rooms;
 use super::rows::parse_id;
 use super::{Store, StoreError, on_pool, on_writer};
 
@@ -407,9 +408,9 @@ impl Store {
              JOIN chat_rooms r ON r.id = q.room_id \
              LEFT JOIN school_groups g ON g.id = r.id AND r.kind = 'class' \
              WHERE r.school_id = $1 AND q.deleted_at IS NULL AND LOWER(q.text) LIKE $3 ESCAPE '\\' \
-             AND r.id IN (SELECT cm.room_id FROM chat_members cm WHERE cm.user_id = $2 \
-               UNION SELECT m.group_id FROM memberships m WHERE m.user_id = $2) \
-             ORDER BY q.created_at DESC LIMIT $4"
+             AND r.id IN (SELECT mine.rid FROM ({my_rooms}) mine) \
+             ORDER BY q.created_at DESC LIMIT $4",
+            my_rooms = my_rooms!()
         );
         #[derive(sqlx::FromRow)]
         struct HitRow {

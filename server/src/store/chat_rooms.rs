@@ -11,13 +11,18 @@ use super::rows::parse_id;
 use super::{Store, StoreError, on_pool, on_writer};
 
 /// The rooms a user belongs to, with their role: member rows, plus the class rooms of the user's
-/// class and course groups. `$2` is the user.
-const MY_ROOMS: &str = "SELECT cm.room_id AS rid, cm.role AS my_role FROM chat_members cm \
-     WHERE cm.user_id = $2 \
-     UNION ALL \
-     SELECT m.group_id AS rid, m.role AS my_role FROM memberships m \
-     JOIN school_groups g2 ON g2.id = m.group_id AND g2.kind IN ('class', 'course') \
-     WHERE m.user_id = $2";
+/// class and course groups. `$2` is the user. (A macro, so `concat!` can build static queries.)
+macro_rules! my_rooms {
+    () => {
+        "SELECT cm.room_id AS rid, cm.role AS my_role FROM chat_members cm \
+         WHERE cm.user_id = $2 \
+         UNION ALL \
+         SELECT m.group_id AS rid, m.role AS my_role FROM memberships m \
+         JOIN school_groups g2 ON g2.id = m.group_id AND g2.kind IN ('class', 'course') \
+         WHERE m.user_id = $2"
+    };
+}
+pub(super) use my_rooms;
 
 /// A user's access to one room.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,12 +118,7 @@ macro_rules! listing_query {
                JOIN users ou ON ou.id = o.user_id \
                WHERE r.kind = 'direct' AND o.room_id = r.id AND o.user_id <> $2 LIMIT 1) AS other \
              FROM (",
-            "SELECT cm.room_id AS rid, cm.role AS my_role FROM chat_members cm \
-             WHERE cm.user_id = $2 \
-             UNION ALL \
-             SELECT m.group_id AS rid, m.role AS my_role FROM memberships m \
-             JOIN school_groups g2 ON g2.id = m.group_id AND g2.kind IN ('class', 'course') \
-             WHERE m.user_id = $2",
+            my_rooms!(),
             ") mine JOIN chat_rooms r ON r.id = mine.rid \
              LEFT JOIN school_groups g ON g.id = r.id AND r.kind = 'class' \
              LEFT JOIN chat_reads rd ON rd.room_id = r.id AND rd.user_id = $2 \
@@ -213,10 +213,11 @@ impl Store {
         room: ChatRoomId,
     ) -> Result<Option<RoomAccess>, StoreError> {
         let row: Option<(String, String, i64, i64, String)> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT r.id, r.kind, r.muted, r.last_seq, mine.my_role FROM ({MY_ROOMS}) mine \
-                 JOIN chat_rooms r ON r.id = mine.rid WHERE r.school_id = $1 AND r.id = $3"
-            )))
+            sqlx::query_as(concat!(
+                "SELECT r.id, r.kind, r.muted, r.last_seq, mine.my_role FROM (",
+                my_rooms!(),
+                ") mine JOIN chat_rooms r ON r.id = mine.rid WHERE r.school_id = $1 AND r.id = $3"
+            ))
             .bind(school.to_string())
             .bind(user.to_string())
             .bind(room.to_string())
