@@ -4,15 +4,16 @@ import { useContext } from 'preact/hooks';
 import { adminDe, adminEn } from './messages/admin';
 import { chatDe, chatEn } from './messages/chat';
 import { coreDe, coreEn } from './messages/core';
+import { documentsDe, documentsEn } from './documents/messages';
 import { importDe, importEn } from './messages/import';
 
 export type Lang = 'de' | 'en';
 export const LANGS: readonly Lang[] = ['de', 'en'];
 const STORAGE_KEY = 'schulhof.lang';
 
-const de = { ...coreDe, ...adminDe, ...importDe, ...chatDe };
+const de = { ...coreDe, ...adminDe, ...importDe, ...chatDe, ...documentsDe };
 export type MessageKey = keyof typeof de;
-const en: Partial<Record<MessageKey, string>> = { ...coreEn, ...adminEn, ...importEn, ...chatEn };
+const en: Partial<Record<MessageKey, string>> = { ...coreEn, ...adminEn, ...importEn, ...chatEn, ...documentsEn };
 
 export const dictionaries: Record<Lang, Partial<Record<MessageKey, string>>> = { de, en };
 
