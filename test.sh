@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of schulhof: the web client's unit tests and build, the Rust suite on SQLite,
-# the same suite on PostgreSQL with every server linked through Redis, and the browser tests
-# (Debian chromium) on SQLite and PostgreSQL. The cluster tests need Redis in both runs.
+# the same suite on PostgreSQL with every server linked through Redis, the browser tests (Debian
+# chromium) and the /yjs interop tests (official npm Yjs client) on SQLite and PostgreSQL. The
+# cluster tests need Redis in both runs.
 # PostgreSQL: SCHULHOF_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test); if it is
 # not reachable the PostgreSQL runs are skipped with a notice, unless SCHULHOF_REQUIRE_POSTGRES=1.
 set -euo pipefail
@@ -53,6 +54,14 @@ if [ "$pg_available" = 1 ]; then
   # Each flow creates (and drops) a database of its own through this URL.
   env -u DATABASE_URL SCHULHOF_BROWSER_PG_URL="$pg_url" tests/browser/run.sh 2>&1 | tee -a "$log"
   drop_test_databases
+fi
+
+step "interop tests (official yjs + y-websocket client on /yjs) on SQLite"
+env -u DATABASE_URL tests/interop/run.sh 2>&1 | tee -a "$log"
+if [ "$pg_available" = 1 ]; then
+  step "interop tests (official yjs + y-websocket client on /yjs) on PostgreSQL"
+  # Each test creates (and drops) a database of its own (schulhof_interop_*) through this URL.
+  env -u DATABASE_URL SCHULHOF_INTEROP_PG_URL="$pg_url" tests/interop/run.sh 2>&1 | tee -a "$log"
 fi
 
 # One closing line over all suites (cargo's own last line is a doc-test run with 0 tests).
