@@ -12,6 +12,8 @@ import { Consents } from './pages/Consents';
 import { Dashboard, moduleTiles } from './pages/Dashboard';
 import { GroupDetail, Groups } from './pages/Groups';
 import { ChatPage } from './pages/Chat';
+import { DocumentEditorPage } from './pages/DocumentEditor';
+import { DocumentsPage } from './pages/Documents';
 import { ChatRoomsProvider, useChatRooms } from './chatRooms';
 import { unreadBadge } from './chatLogic';
 import { MyGroup } from './pages/MyGroup';
@@ -207,6 +209,17 @@ function Shell({ me, onLogout, onMeChanged }: { me: Me; onLogout: () => void; on
     ) : (
       <Problem text={t('chat.moduleOff')} />
     );
+  } else if (matchRoute('/documents', path) || matchRoute('/documents/:id', path)) {
+    title = 'nav.documents';
+    const documentId = matchRoute('/documents/:id', path)?.id ?? null;
+    const documentsOn = active && (modules.has('documents') || modules.has('texts') || modules.has('boards'));
+    page = !documentsOn ? (
+      <Problem text={t('doc.moduleOff')} />
+    ) : documentId ? (
+      <DocumentEditorPage key={documentId} me={me} id={documentId} />
+    ) : (
+      <DocumentsPage me={me} />
+    );
   } else if ((params = matchRoute('/groups/:id', path))) {
     title = 'group.title';
     page = <MyGroup key={params.id} me={me} id={params.id!} />;
@@ -278,7 +291,7 @@ function TopBar({ me, path, onLogout }: { me: Me; path: string; onLogout: () => 
         <nav class="nav" aria-label={t('nav.main')}>
           {navLink('/', 'nav.dashboard', path === '/')}
           {moduleTiles(me).map(({ module, href }) =>
-            navLink(href, `module.${module}`, path.startsWith(href), module === 'messenger' ? unreadBadge(unread) : ''),
+            navLink(href, href === '/documents' ? 'nav.documents' : `module.${module}`, path.startsWith(href), module === 'messenger' ? unreadBadge(unread) : ''),
           )}
           {isAdmin && <span class="nav-sep" aria-hidden="true" />}
           {isAdmin && ADMIN_NAV.map(([href, key]) => navLink(href, key, path.startsWith(href)))}

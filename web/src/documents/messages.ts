@@ -73,6 +73,8 @@ export const documentsDe = {
   'doc.close.1001': 'Der Server startet neu. Die Verbindung wird gleich wiederhergestellt …',
   'doc.close.finalOther': 'Die Verbindung zum Dokument wurde beendet (Code {code}). Bitte die Seite neu laden.',
   'doc.reload': 'Neu laden',
+  'doc.closeView': 'Schließen',
+  'doc.loadingContent': 'Dokument wird geladen …',
   'doc.boardMissing': 'Die Tafel kann hier noch nicht angezeigt werden.',
 
   'tb.paragraph': 'Absatz',
@@ -189,6 +191,8 @@ export const documentsEn: Partial<Record<keyof typeof documentsDe, string>> = {
   'doc.close.1001': 'The server is restarting. The connection will be back shortly …',
   'doc.close.finalOther': 'The connection to the document ended (code {code}). Please reload the page.',
   'doc.reload': 'Reload',
+  'doc.closeView': 'Close',
+  'doc.loadingContent': 'Loading the document …',
   'doc.boardMissing': 'The board cannot be shown here yet.',
 
   'tb.paragraph': 'Paragraph',

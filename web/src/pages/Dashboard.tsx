@@ -5,15 +5,25 @@ import { formatDate, useI18n } from '../i18n';
 
 const KIND_ORDER = { class: 0, course: 1, custom: 2 } as const;
 
-/** The modules that have a page in this client, and where it is. */
-export const MODULE_PAGES: Partial<Record<Module, string>> = { messenger: '/chat', addressbook: '/addressbook' };
+/** The modules that have a page in this client, and where it is (documents, texts and boards share one). */
+export const MODULE_PAGES: Partial<Record<Module, string>> = {
+  messenger: '/chat',
+  documents: '/documents',
+  texts: '/documents',
+  boards: '/documents',
+  addressbook: '/addressbook',
+};
 
-/** The enabled modules that have a page, in the order of MODULE_PAGES; none for restricted accounts. */
+/**
+ * The enabled modules that have a page, in the order of MODULE_PAGES, one per page (the first enabled
+ * module of a shared page names it); none for restricted accounts.
+ */
 export function moduleTiles(me: Pick<Me, 'modules' | 'user'>): { module: Module; href: string }[] {
   if (me.user.status !== 'active') return [];
   const enabled = new Set(me.modules ?? []);
+  const seen = new Set<string>();
   return (Object.entries(MODULE_PAGES) as [Module, string][])
-    .filter(([m]) => enabled.has(m))
+    .filter(([m, href]) => enabled.has(m) && !seen.has(href) && seen.add(href))
     .map(([module, href]) => ({ module, href }));
 }
 
@@ -80,7 +90,7 @@ export function Dashboard({ me }: { me: Me }) {
           <div class="shortcut-list" data-testid="module-tiles">
             {tiles.map(({ module, href }) => (
               <Link key={module} href={href} class="shortcut shortcut-module" data-testid={`module-tile-${module}`}>
-                <strong>{t(`module.${module}`)}</strong>
+                <strong>{t(href === '/documents' ? 'nav.documents' : `module.${module}`)}</strong>
                 <span class="muted">{t(`moduleDesc.${module}`)}</span>
               </Link>
             ))}
