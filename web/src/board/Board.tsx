@@ -92,6 +92,12 @@ export function Board({ doc, awareness, readOnly, user, isTeacher }: BoardProps)
     if (readOnly) setText(null);
   }, [readOnly]);
 
+  // The engine learns the tool at once (effects run later, possibly after the next pointerdown).
+  const chooseTool = (t: Tool) => {
+    engineRef.current?.setTool(allowed(t, readOnlyRef.current, isTeacher) ? t : 'pan');
+    setTool(t);
+  };
+
   const commitText = () => {
     const t = textRef.current;
     textRef.current = null;
@@ -100,7 +106,7 @@ export function Board({ doc, awareness, readOnly, user, isTeacher }: BoardProps)
     wrapRef.current?.focus({ preventScroll: true });
   };
 
-  const cursor = panning ? 'grabbing' : tool === 'pan' ? 'grab' : tool === 'text' ? 'text' : tool === 'select' ? 'default' : tool === 'laser' ? 'none' : 'crosshair';
+  const cursor = panning ? 'grabbing' : tool === 'pan' ? 'grab' : tool === 'text' ? 'text' : tool === 'select' ? 'default' : 'crosshair';
   const e = engineRef.current;
   return (
     <div class="board" data-testid="board">
@@ -113,9 +119,15 @@ export function Board({ doc, awareness, readOnly, user, isTeacher }: BoardProps)
         zoom={zoom}
         canUndo={stats.canUndo}
         canRedo={stats.canRedo}
-        onTool={setTool}
-        onColor={setColor}
-        onWidth={setWidth}
+        onTool={chooseTool}
+        onColor={(c) => {
+          if (engineRef.current) engineRef.current.color = c;
+          setColor(c);
+        }}
+        onWidth={(w) => {
+          if (engineRef.current) engineRef.current.width = w;
+          setWidth(w);
+        }}
         onUndo={() => engineRef.current?.store.undo.undo()}
         onRedo={() => engineRef.current?.store.undo.redo()}
         onZoomIn={() => engineRef.current?.zoomBy(1.25)}

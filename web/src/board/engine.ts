@@ -40,6 +40,7 @@ export class BoardEngine {
   private raf = 0;
   private pointers: RemotePointer[] = [];
   private trails = new Map<number, TrailPoint[]>();
+  private lastSeen = new Map<number, RemotePointer>();
   private ownTrail: TrailPoint[] = [];
   private throttle = makeThrottle(POINTER_INTERVAL_MS);
   private pendingPointer: Point | null | undefined = undefined;
@@ -153,9 +154,19 @@ export class BoardEngine {
   private readAwareness(): void {
     this.pointers = remotePointers(this.awareness.getStates() as Map<number, Record<string, unknown>>, this.awareness.clientID);
     const now = performance.now();
+    const seen = new Map<number, RemotePointer>();
     for (const p of this.pointers) {
-      if (p.laser) this.trails.set(p.clientId, extendTrail(this.trails.get(p.clientId) ?? [], p, now));
+      const prev = this.lastSeen.get(p.clientId);
+      const moved = !prev || prev.x !== p.x || prev.y !== p.y;
+      // A trail continues only while the laser stays on; switching it on (with the old pointer
+      // position) or coming back after leaving the canvas starts a fresh one.
+      if (p.laser && moved) {
+        this.trails.set(p.clientId, extendTrail(prev?.laser ? (this.trails.get(p.clientId) ?? []) : [], p, now));
+      }
+      if (p.laser && !prev?.laser && !moved) this.trails.delete(p.clientId);
+      seen.set(p.clientId, p);
     }
+    this.lastSeen = seen;
     this.invalidate();
   }
 

@@ -177,7 +177,7 @@ export function attachInput(engine: BoardEngine, container: HTMLElement, opts: I
   };
 
   const leave = (e: PointerEvent) => {
-    if (e.pointerType === 'mouse' && !gesture) engine.pointerLeft();
+    if (e.pointerType !== 'touch' && !gesture) engine.pointerLeft();
   };
 
   const wheel = (e: WheelEvent) => {

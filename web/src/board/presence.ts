@@ -87,7 +87,8 @@ export function makeThrottle(intervalMs: number) {
 /** Draws a laser trail (board coordinates) in screen space; the caller has set the DPR transform. */
 export function drawTrail(ctx: Ctx, trail: readonly TrailPoint[], view: View, now: number): void {
   if (trail.length === 0) return;
-  ctx.lineCap = 'round';
+  // Butt caps: round caps of overlapping translucent segments would show as beads.
+  ctx.lineCap = 'butt';
   ctx.lineJoin = 'round';
   ctx.strokeStyle = LASER_COLOR;
   for (let i = 1; i < trail.length; i++) {

@@ -20,7 +20,7 @@ export const TOOL_LABELS: Record<Tool, string> = {
 
 export const TOOL_ICONS: Record<Tool, string> = {
   select: '⬉',
-  pan: '✋',
+  pan: '✥',
   pen: '✎',
   line: '╱',
   arrow: '➚',
