@@ -49,7 +49,7 @@ export function ShareDialog(props: { me: Me; document: LiveDocument; onClose: ()
               const name = nameOf(s);
               return (
                 <li key={key} data-testid="share-entry" data-share={key}>
-                  {'group_id' in s ? <span class="share-group-icon" aria-hidden="true">👥</span> : <Avatar name={name} small />}
+                  <Avatar name={name} small />
                   <span class="grow">{name}</span>
                   <AccessSelect
                     value={s.access}
