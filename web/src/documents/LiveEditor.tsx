@@ -14,7 +14,7 @@ import type { AwarenessUser } from './presenceColors';
 import { TextEditor } from './TextEditor';
 import { useLiveDocument, type LiveDocument, type LiveStatus } from './useLiveDocument';
 import { VersionPanel } from './VersionPanel';
-import './documents.css';
+import './editor.css';
 
 export function LiveEditor({ me, meta, user }: { me: Me; meta: DocumentMeta; user: AwarenessUser }) {
   const { t } = useI18n();

@@ -8,7 +8,7 @@ import { CreateDialog, RenameDialog } from '../documents/DocumentDialogs';
 import { ShareDialog } from '../documents/ShareDialog';
 import { formatDateTime, useI18n } from '../i18n';
 import { navigate } from '../router';
-import '../documents/documents.css';
+import '../documents/list.css';
 
 const VIEWS: readonly DocumentView[] = ['mine', 'shared', 'trash'];
 
