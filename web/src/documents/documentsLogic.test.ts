@@ -1,9 +1,10 @@
-// Unit tests for the small pure helpers of live documents: close codes, colours, presence, file names.
+// Unit tests for the small pure helpers of live documents: close codes, colours, presence, file names, shares.
 import { describe, expect, it } from 'vitest';
 import { translate } from '../i18n';
 import { closeMessageKey, isFinalClose } from './closeCodes';
 import { escapeHtml, fileName, htmlDocument } from './exportFiles';
 import { colorForUser, lightColor, presentUsers } from './presenceColors';
+import { removeShare, shareKey, upsertShare, withAccess } from './shares';
 
 describe('close codes', () => {
   it('treats 4400–4499 as final', () => {
@@ -60,5 +61,20 @@ describe('export files', () => {
     const html = htmlDocument('A <script>', '<p>x</p>');
     expect(html).toContain('<title>A &lt;script&gt;</title>');
     expect(html).toContain('<p>x</p>');
+  });
+});
+
+describe('share list editing', () => {
+  it('keeps one share per group or user and changes access in place', () => {
+    let shares = upsertShare([], { group_id: 'g1', access: 'read' });
+    shares = upsertShare(shares, { user_id: 'u1', access: 'write' });
+    shares = upsertShare(shares, withAccess(shares[0]!, 'write'));
+    expect(shares).toEqual([
+      { group_id: 'g1', access: 'write' },
+      { user_id: 'u1', access: 'write' },
+    ]);
+    // A group and a user with the same id are different shares.
+    expect(upsertShare(shares, { user_id: 'g1', access: 'read' })).toHaveLength(3);
+    expect(removeShare(shares, shareKey({ group_id: 'g1', access: 'read' }))).toEqual([{ user_id: 'u1', access: 'write' }]);
   });
 });
