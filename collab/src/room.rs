@@ -5,11 +5,15 @@
 //! show cursors but their document updates are refused (with an `auth` message saying so). Stale
 //! awareness (a clock not newer than the known one, e.g. clients re-broadcasting others' cursors)
 //! is dropped before it is applied or sent on; a connection's awareness is removed and announced
-//! when it leaves.
+//! when it leaves. Awareness is coalesced: fresh states collect in the room and go out as one
+//! message per `flush_awareness` (the driver flushes once per batch of frames, so a busy room sends
+//! fewer, larger awareness frames). A join storm is served from one cached encoding of the full
+//! state per document version. The document size is estimated from what was applied, and an
+//! update that would pass the limit is refused.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
+use bytes::Bytes;
 use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
 use yrs::sync::{Awareness, Message, SyncMessage};
 use yrs::updates::decoder::Decode;
@@ -27,14 +31,18 @@ pub enum Access {
     Write,
 }
 
-/// A frame to send, shared between all its recipients.
-pub type Frame = Arc<[u8]>;
+/// A frame to send, shared between all its recipients (cloning it does not copy).
+pub type Frame = Bytes;
 
 /// What the driver must do, in this order: persist before it sends what follows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {
-    /// Append this update (v1) to the document's log before sending the frames after it.
-    Persist(Vec<u8>),
+    /// Append this update (v1) to the document's log before sending the frames after it; `from`
+    /// is the connection that sent it (`None`: the server itself, e.g. a restore).
+    Persist {
+        from: Option<ConnId>,
+        update: Vec<u8>,
+    },
     Send {
         to: ConnId,
         frame: Frame,
@@ -50,6 +58,8 @@ pub enum RoomError {
     Malformed,
     #[error("the update cannot be applied")]
     BadUpdate,
+    #[error("the document would exceed its size limit")]
+    TooLarge,
 }
 
 /// The reason sent to read-only connections whose update was refused.
@@ -65,16 +75,43 @@ struct Connection {
 pub struct Room {
     awareness: Awareness,
     connections: HashMap<ConnId, Connection>,
+    /// Fresh awareness entries not yet sent (coalesced until `flush_awareness`).
+    pending_awareness: HashMap<ClientID, AwarenessUpdateEntry>,
+    /// Counts applied updates: the document's version in memory.
+    version: u64,
+    /// The SyncStep2 frame with the whole document, for this `version`.
+    full_state: Option<(u64, Frame)>,
+    /// Estimated encoded size of the document (what was loaded plus every update since).
+    size: usize,
+    max_size: usize,
 }
 
 fn frame(message: &Message) -> Frame {
-    Arc::from(message.encode_v1())
+    Bytes::from(message.encode_v1())
 }
 
 impl Room {
-    /// A room for a loaded document.
-    pub fn new(doc: Doc) -> Self {
-        Self { awareness: Awareness::new(doc), connections: HashMap::new() }
+    /// A room for a loaded document of about `size` bytes, refusing to grow past `max_size`.
+    pub fn new(doc: Doc, size: usize, max_size: usize) -> Self {
+        Self {
+            awareness: Awareness::new(doc),
+            connections: HashMap::new(),
+            pending_awareness: HashMap::new(),
+            version: 0,
+            full_state: None,
+            size,
+            max_size,
+        }
+    }
+
+    /// How many updates were applied since the room opened.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The estimated size of the document in bytes.
+    pub fn size(&self) -> usize {
+        self.size
     }
 
     pub fn doc(&self) -> &Doc {
@@ -115,21 +152,26 @@ impl Room {
         let message = Message::decode_v1(bytes).map_err(|_| RoomError::Malformed)?;
         match message {
             Message::Sync(SyncMessage::SyncStep1(sv)) => {
-                let diff = self.awareness.doc().transact().encode_diff_v1(&sv);
-                let reply = Message::Sync(SyncMessage::SyncStep2(diff));
-                out.push(Output::Send { to: conn, frame: frame(&reply) });
+                let reply = self.sync_step2(&sv);
+                out.push(Output::Send { to: conn, frame: reply });
             }
             Message::Sync(SyncMessage::SyncStep2(update) | SyncMessage::Update(update)) => {
                 if access == Access::Read {
+                    if !self.adds_content(&update)? {
+                        return Ok(()); // a read-only client's handshake reply with nothing new
+                    }
                     let refusal = Message::Auth(Some(READ_ONLY_REASON.to_owned()));
                     out.push(Output::Send { to: conn, frame: frame(&refusal) });
                     return Ok(());
                 }
+                if self.size.saturating_add(update.len()) > self.max_size {
+                    return Err(RoomError::TooLarge);
+                }
                 self.apply(&update)?;
-                out.push(Output::Persist(update.clone()));
+                out.push(Output::Persist { from: Some(conn), update: update.clone() });
                 self.broadcast(&Message::Sync(SyncMessage::Update(update)), out);
             }
-            Message::Awareness(update) => self.awareness_from(conn, update, out),
+            Message::Awareness(update) => self.awareness_from(conn, update),
             Message::AwarenessQuery => {
                 if let Ok(update) = self.awareness.update() {
                     out.push(Output::Send { to: conn, frame: frame(&Message::Awareness(update)) });
@@ -140,13 +182,62 @@ impl Room {
         Ok(())
     }
 
-    fn apply(&mut self, update: &[u8]) -> Result<(), RoomError> {
-        let update = Update::decode_v1(update).map_err(|_| RoomError::BadUpdate)?;
-        let mut txn = self.awareness.doc().transact_mut();
-        txn.apply_update(update).map_err(|_| RoomError::BadUpdate)
+    /// The SyncStep2 answering a state vector; the answer to an empty one (a new client) is
+    /// encoded once per version and shared.
+    fn sync_step2(&mut self, sv: &StateVector) -> Frame {
+        if sv.is_empty() {
+            if let Some((version, cached)) = &self.full_state
+                && *version == self.version
+            {
+                return cached.clone();
+            }
+            let full = frame(&Message::Sync(SyncMessage::SyncStep2(self.encode_state())));
+            self.full_state = Some((self.version, full.clone()));
+            return full;
+        }
+        let diff = self.awareness.doc().transact().encode_diff_v1(sv);
+        frame(&Message::Sync(SyncMessage::SyncStep2(diff)))
     }
 
-    fn awareness_from(&mut self, conn: ConnId, update: AwarenessUpdate, out: &mut Vec<Output>) {
+    /// Does this update carry blocks the document lacks? (Delete sets are not compared: a stock
+    /// client's handshake reply always repeats the whole delete set.)
+    fn adds_content(&self, update: &[u8]) -> Result<bool, RoomError> {
+        let update = Update::decode_v1(update).map_err(|_| RoomError::BadUpdate)?;
+        let known = self.awareness.doc().transact().state_vector();
+        Ok(update.state_vector().iter().any(|(client, clock)| *clock > known.get(client)))
+    }
+
+    fn apply(&mut self, update: &[u8]) -> Result<(), RoomError> {
+        let decoded = Update::decode_v1(update).map_err(|_| RoomError::BadUpdate)?;
+        let mut txn = self.awareness.doc().transact_mut();
+        txn.apply_update(decoded).map_err(|_| RoomError::BadUpdate)?;
+        drop(txn);
+        self.version += 1;
+        self.size = self.size.saturating_add(update.len());
+        Ok(())
+    }
+
+    /// An update that is already stored (by another node, or made by the server): applied and
+    /// sent to every connection, not persisted again.
+    pub fn apply_stored(
+        &mut self,
+        update: Vec<u8>,
+        out: &mut Vec<Output>,
+    ) -> Result<(), RoomError> {
+        self.apply(&update)?;
+        self.broadcast(&Message::Sync(SyncMessage::Update(update)), out);
+        Ok(())
+    }
+
+    /// A change made by the server (e.g. restoring a version): persisted, then sent to everyone.
+    pub fn apply_local(&mut self, update: Vec<u8>, out: &mut Vec<Output>) -> Result<(), RoomError> {
+        self.apply(&update)?;
+        out.push(Output::Persist { from: None, update: update.clone() });
+        self.broadcast(&Message::Sync(SyncMessage::Update(update)), out);
+        Ok(())
+    }
+
+    fn awareness_from(&mut self, conn: ConnId, update: AwarenessUpdate) {
         let fresh: HashMap<ClientID, AwarenessUpdateEntry> = update
             .clients
             .into_iter()
@@ -162,12 +253,22 @@ impl Room {
         }
         let update = AwarenessUpdate { clients: fresh };
         if self.awareness.apply_update(update.clone()).is_ok() {
-            self.broadcast(&Message::Awareness(update), out);
+            self.pending_awareness.extend(update.clients);
         }
     }
 
-    /// A connection leaves: its awareness states are removed and announced as `null`.
-    pub fn leave(&mut self, conn: ConnId, out: &mut Vec<Output>) {
+    /// Sends the awareness collected since the last flush as one message to everyone.
+    pub fn flush_awareness(&mut self, out: &mut Vec<Output>) {
+        if self.pending_awareness.is_empty() {
+            return;
+        }
+        let clients = std::mem::take(&mut self.pending_awareness);
+        self.broadcast(&Message::Awareness(AwarenessUpdate { clients }), out);
+    }
+
+    /// A connection leaves: its awareness states are removed and announced as `null` (with the
+    /// next flush).
+    pub fn leave(&mut self, conn: ConnId) {
         let Some(connection) = self.connections.remove(&conn) else { return };
         if connection.clients.is_empty() {
             return;
@@ -176,7 +277,7 @@ impl Room {
             self.awareness.remove_state(*client);
         }
         if let Ok(update) = self.awareness.update_with_clients(connection.clients) {
-            self.broadcast(&Message::Awareness(update), out);
+            self.pending_awareness.extend(update.clients);
         }
     }
 
@@ -190,7 +291,7 @@ impl Room {
         let mut recipients: Vec<ConnId> = self.connections.keys().copied().collect();
         recipients.sort_unstable();
         for to in recipients {
-            out.push(Output::Send { to, frame: Arc::clone(&shared) });
+            out.push(Output::Send { to, frame: shared.clone() });
         }
     }
 }

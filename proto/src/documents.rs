@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::directory::text_enum;
-use crate::ids::{DocumentId, GroupId, UserId};
+use crate::ids::{DocumentId, DocumentVersionId, GroupId, UserId};
 
 text_enum!(
     /// What a live document is: an office document, a collaborative text ("Text") or a whiteboard
@@ -66,4 +66,53 @@ pub struct SharesRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentList {
     pub documents: Vec<Document>,
+}
+
+/// Someone named in a document's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRef {
+    pub id: UserId,
+    pub name: String,
+}
+
+/// A stored version of a document: automatic (`name` null) or named.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentVersion {
+    pub id: DocumentVersionId,
+    pub name: Option<String>,
+    pub auto: bool,
+    pub created_at: i64,
+    pub created_by: Option<PersonRef>,
+    pub size_bytes: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentVersionList {
+    pub versions: Vec<DocumentVersion>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NameVersionRequest {
+    pub name: String,
+}
+
+/// Who edited a document, with how many updates and when last.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentAuthor {
+    pub user_id: UserId,
+    pub name: String,
+    pub updates: i64,
+    pub last_edit_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentAuthorList {
+    pub authors: Vec<DocumentAuthor>,
+}
+
+/// A token for `/yjs/<document>?token=…` (reusable until it expires or the session ends).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentToken {
+    pub token: String,
+    pub expires_in_seconds: i64,
 }

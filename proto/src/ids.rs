@@ -80,6 +80,10 @@ typed_id!(
     /// A live document (office document, text or whiteboard).
     DocumentId
 );
+typed_id!(
+    /// A stored version of a live document (automatic or named).
+    DocumentVersionId
+);
 
 #[cfg(test)]
 mod tests {
