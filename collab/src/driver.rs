@@ -125,8 +125,15 @@ pub enum Control<A> {
         author: A,
         handle: ConnHandle,
     },
-    /// Read what other nodes appended.
-    CatchUp,
+    /// Read what other nodes appended (up to `upto`, if known: nothing to do if the room has it).
+    CatchUp {
+        upto: Option<i64>,
+    },
+    /// Close every connection with this code (deleted, shares changed, shutdown).
+    Evict {
+        code: u16,
+        reason: &'static str,
+    },
     /// The current state (for a named version).
     State {
         reply: StateReply,
@@ -208,12 +215,7 @@ pub async fn run_room<H: RoomHost>(
         last_version: Instant::now(),
         broken: false,
     };
-    loop {
-        match driver.step(&mut control, &mut commands).await {
-            StepOutcome::Continue => {}
-            StepOutcome::Ended => break,
-        }
-    }
+    while let StepOutcome::Continue = driver.step(&mut control, &mut commands).await {}
 }
 
 impl From<RoomError> for (u16, &'static str) {

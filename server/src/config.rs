@@ -147,6 +147,8 @@ pub struct Config {
     pub retention: Retention,
     /// Limits of the real-time hub (documented defaults; tests may change them).
     pub hub: crate::hub::core::HubLimits,
+    /// Limits of live documents (documented defaults; tests may change them).
+    pub documents: crate::documents::DocumentLimits,
 }
 
 /// How long data about people is kept (DSGVO deletion concept).
@@ -228,6 +230,7 @@ impl Config {
             log_level: options.log_level.or(file.log_level).unwrap_or_else(|| "info".to_owned()),
             web_dir: options.web_dir.or(file.web_dir).unwrap_or_else(|| PathBuf::from("web/dist")),
             hub: crate::hub::core::HubLimits::default(),
+            documents: crate::documents::DocumentLimits::default(),
             retention: Retention {
                 purge_grace_days: options
                     .purge_grace_days
@@ -255,6 +258,7 @@ impl Config {
             web_dir: PathBuf::from("web/dist"),
             retention: Retention::default(),
             hub: crate::hub::core::HubLimits::default(),
+            documents: crate::documents::DocumentLimits::default(),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod consent;
 pub mod credentials_sheet;
+pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod hub;
@@ -31,6 +32,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::serve::ListenerExt;
+use schulhof_collab::driver::Control;
 use tokio::net::TcpListener;
 
 use crate::auth::password::hash_password;
@@ -82,6 +84,9 @@ pub async fn run(
     if let Some(queue) = state.polls.take_vote_queue() {
         tasks.push(tokio::spawn(polls::writer::run(state.clone(), queue)));
     }
+    if cluster.is_some() {
+        tasks.push(tokio::spawn(documents::run_catch_up(state.clone())));
+    }
     if let (Some(cluster), Some(changes)) = (cluster, presence_changes) {
         tasks.extend(hub::cluster::start(&state, cluster, changes).await?);
     }
@@ -97,6 +102,10 @@ pub async fn run(
         shutdown.await;
         // Upgraded WebSockets do not hold up the HTTP shutdown: tell their clients to go.
         hub_state.hub.close_all(hub_state.now_ms());
+        hub_state.documents.notify_all(|| Control::Evict {
+            code: documents::socket::refusal::GOING_AWAY,
+            reason: "server shutting down",
+        });
     };
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     // Small hub frames must leave at once: without TCP_NODELAY, Nagle's algorithm and delayed

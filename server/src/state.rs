@@ -29,6 +29,8 @@ pub struct AppState {
     pub cluster: Option<Arc<Cluster>>,
     /// Live poll results (coalescing) and the countdown closer's wake-up.
     pub polls: LiveResults,
+    /// Open live documents (one room task each) and document connections per user.
+    pub documents: crate::documents::LiveDocuments,
     /// Caps concurrent full-cost argon2 computations (19 MiB each): a login storm waits here
     /// instead of exhausting memory.
     pub password_work: tokio::sync::Semaphore,
@@ -57,6 +59,7 @@ impl AppState {
             hub,
             cluster,
             polls: LiveResults::default(),
+            documents: crate::documents::LiveDocuments::default(),
             password_work: tokio::sync::Semaphore::new(PASSWORD_WORKERS),
             throttle: Mutex::new(LoginThrottle::new(ThrottleRules::default())),
             chat_writes: Mutex::default(),

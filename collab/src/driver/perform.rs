@@ -41,7 +41,7 @@ pub(super) async fn refuse_all<H: RoomHost>(
                 Control::Restore { reply, .. } => {
                     let _ = reply.send(Err("document unavailable".into()));
                 }
-                Control::CatchUp => {}
+                Control::CatchUp { .. } | Control::Evict { .. } => {}
             }
         }
         if host.try_unload(control) {
@@ -112,7 +112,12 @@ impl<H: RoomHost> Driver<H> {
                 self.handles.insert(conn, (author, handle));
                 self.room.join(conn, access, out);
             }
-            Control::CatchUp => self.catch_up(out).await,
+            Control::CatchUp { upto } => {
+                if upto.is_none_or(|upto| upto > self.seq) {
+                    self.catch_up(out).await;
+                }
+            }
+            Control::Evict { code, reason } => self.close_all(code, reason),
             Control::State { reply } => deferred.push(Deferred::State(reply)),
             Control::Restore { old_state, roots, author, reply } => {
                 let change = restore_change(&self.room, &old_state, &roots);

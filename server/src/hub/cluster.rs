@@ -15,7 +15,7 @@ use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, MultiplexedConnection};
 use redis::streams::{StreamReadOptions, StreamReadReply};
 use schulhof_proto::hub::Topic;
-use schulhof_proto::{SchoolId, SessionId, UserId};
+use schulhof_proto::{DocumentId, SchoolId, SessionId, UserId};
 use serde::{Deserialize, Serialize};
 
 use base64::Engine;
@@ -57,6 +57,16 @@ pub enum ClusterEvent {
     },
     CloseSession {
         session: SessionId,
+    },
+    /// A live document's log grew up to `seq` (nodes with it open read the new updates).
+    DocumentChanged {
+        document: DocumentId,
+        seq: i64,
+    },
+    /// A live document's connections must close (deleted, or shares changed).
+    DocumentEvicted {
+        document: DocumentId,
+        reason: crate::documents::EvictReason,
     },
 }
 
@@ -322,6 +332,13 @@ async fn apply(state: &SharedState, event: ClusterEvent, seq: u64) {
         ClusterEvent::Recheck { user } => super::access::recheck_local(state, user).await,
         ClusterEvent::RecheckSchool { school } => {
             super::access::recheck_local_users(state, state.hub.users_of_school(school)).await;
+        }
+        ClusterEvent::DocumentChanged { document, seq } => {
+            let upto = Some(seq);
+            state.documents.notify(document, schulhof_collab::driver::Control::CatchUp { upto });
+        }
+        ClusterEvent::DocumentEvicted { document, reason } => {
+            crate::documents::evict_local(state, document, reason);
         }
         ClusterEvent::CloseSession { session } => state.hub.close_session(
             session,

@@ -14,12 +14,13 @@ use serde::Deserialize;
 
 use crate::auth::CurrentSession;
 use crate::auth::modules::require_module;
+use crate::documents::EvictReason;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::SharedState;
 use crate::store::{AuthenticatedSession, DocumentRecord, DocumentView};
 
-fn module_of(kind: DocumentKind) -> Module {
+pub(crate) fn module_of(kind: DocumentKind) -> Module {
     match kind {
         DocumentKind::Office => Module::Documents,
         DocumentKind::Text => Module::Texts,
@@ -63,7 +64,7 @@ async fn to_document(state: &SharedState, record: DocumentRecord) -> Result<Docu
 
 /// A document the caller may use, with its module switched on (404 without access; documents in
 /// the trash only for their owner).
-async fn usable(
+pub(crate) async fn usable(
     state: &SharedState,
     session: &AuthenticatedSession,
     id: DocumentId,
@@ -77,7 +78,7 @@ async fn usable(
     Ok(record)
 }
 
-fn require(record: &DocumentRecord, needed: DocumentAccess) -> Result<(), ApiError> {
+pub(crate) fn require(record: &DocumentRecord, needed: DocumentAccess) -> Result<(), ApiError> {
     let rank = |a: Option<DocumentAccess>| match a {
         Some(DocumentAccess::Owner) => 3,
         Some(DocumentAccess::Write) => 2,
@@ -179,6 +180,8 @@ pub async fn share(
     }
     let school = session.school.id;
     state.store.replace_document_shares(school, id, &request.shares, state.now_ms()).await?;
+    // Open connections are admitted again with the new shares (others see 4404 then).
+    crate::documents::evict(&state, id, EvictReason::AccessChanged).await;
     let record = state.store.document(school, session.user.id, id).await?;
     Ok(Json(to_document(&state, record).await?))
 }
@@ -191,6 +194,7 @@ pub async fn delete(
     let record = usable(&state, &session, id).await?;
     require(&record, DocumentAccess::Owner)?;
     state.store.set_document_deleted(id, Some(state.now_ms())).await?;
+    crate::documents::evict(&state, id, EvictReason::Deleted).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -6,7 +6,8 @@ mod addressbook;
 mod administration;
 mod auth;
 mod chat;
-mod documents;
+mod document_versions;
+pub(crate) mod documents;
 mod groups;
 mod import;
 mod me;
@@ -82,6 +83,14 @@ pub fn app(state: SharedState) -> Router {
         )
         .route("/documents/{id}/shares", put(documents::share))
         .route("/documents/{id}/restore", post(documents::restore))
+        .route("/documents/{id}/token", post(document_versions::token))
+        .route("/documents/{id}/authors", get(document_versions::authors))
+        .route(
+            "/documents/{id}/versions",
+            get(document_versions::list).post(document_versions::name),
+        )
+        .route("/documents/{id}/versions/{version}/content", get(document_versions::content))
+        .route("/documents/{id}/versions/{version}/restore", post(document_versions::restore))
         .route("/polls", get(polls::list).post(polls::create))
         .route("/polls/{id}", get(polls::get).put(polls::update).delete(polls::delete))
         .route("/polls/{id}/open", post(polls::open))
@@ -111,6 +120,7 @@ pub fn app(state: SharedState) -> Router {
     Router::new()
         .nest("/api", api)
         .route("/ws", get(crate::hub::socket::upgrade))
+        .route("/yjs/{document}", get(crate::documents::socket::upgrade))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

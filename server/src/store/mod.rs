@@ -7,6 +7,7 @@ mod admin;
 mod chat_messages;
 mod chat_room_changes;
 mod chat_rooms;
+mod document_content;
 mod documents;
 mod groups;
 mod import;

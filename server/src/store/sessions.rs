@@ -212,6 +212,10 @@ impl Store {
     /// Removes expired sessions and tickets; returns how many sessions went.
     pub async fn purge_expired_sessions(&self, now_ms: i64) -> Result<u64, StoreError> {
         on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM document_tokens WHERE expires_at <= $1")
+                .bind(now_ms)
+                .execute(pool)
+                .await?;
             sqlx::query("DELETE FROM ws_tickets WHERE expires_at <= $1")
                 .bind(now_ms)
                 .execute(pool)
