@@ -3,7 +3,9 @@
 //! file (`users`), and `run` drives a scenario (`fanout`, `idle`, `storm`) with one task per
 //! simulated user (`client` over `wsconn`, speaking `frames`), against schulhof or the Node `ws`
 //! peer (`peers/ws-relay/`), sharded by whole classes (`shard`, `fleet`). The messenger scenarios
-//! (`chat`, `votes` with `vote_track`) use light hub members (`lite`) plus the HTTP API. Results
+//! (`chat`, `votes` with `vote_track`) use light hub members (`lite`) plus the HTTP API. `yjs`
+//! (`yjs_bench`) drives light yrs clients (`yjs_client`, `yjs_wire`, `yjs_fleet`) and official
+//! Node clients (`yjs_official`) against schulhof or a Yjs peer (`yjs_targets`). Results
 //! are JSON lines (`report`), with server and generator CPU and memory from `/proc` (`procstat`).
 
 pub mod api;
@@ -28,3 +30,9 @@ pub mod users;
 pub mod vote_track;
 pub mod votes;
 pub mod wsconn;
+pub mod yjs_bench;
+pub mod yjs_client;
+pub mod yjs_fleet;
+pub mod yjs_official;
+pub mod yjs_targets;
+pub mod yjs_wire;
