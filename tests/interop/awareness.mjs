@@ -1,8 +1,9 @@
 // Test 2: awareness (who is here, cursors). A's name appears at B; a client joining later gets the
 // present states at once (not only after the 15 s renewal); when A leaves B sees A vanish within a
 // few seconds — both when A says goodbye (provider.destroy()) and when A's connection just dies
-// (then only the server can announce it: B's own timeout would take 30 s).
-import { syncedClient } from './client.mjs';
+// (then only the server can announce it: B's own timeout would take 30 s); after a dropped
+// connection and reconnect, A's next state change shows at B again.
+import { syncedClient, waitSynced } from './client.mjs';
 import { check, waitFor } from './runner.mjs';
 import { setUpSchool } from './school.mjs';
 import { startServer } from './server.mjs';
@@ -41,6 +42,17 @@ export async function awarenessTest(t) {
   // A read-only viewer's cursor is shown to the others as well.
   c.awareness.setLocalStateField('user', user(lea, '#2f9e44'));
   await seesName(b, c, 'Lea Leser');
+
+  // A's network drops (no goodbye); B sees A vanish, A's provider reconnects by itself, and the
+  // next time A's state changes (she moves her cursor) B sees her again.
+  a.provider.ws.terminate();
+  await seesGone(t, b, a, 'a dropped connection that reconnects');
+  await waitSynced(a);
+  a.awareness.setLocalStateField('cursor', { anchor: 3, head: 3 });
+  await waitFor(() => b.awareness.getStates().get(a.doc.clientID)?.cursor?.head === 3, 5_000, () =>
+    `after A reconnected and moved her cursor once, B sees A again; B has ${JSON.stringify(b.awareness.getStates().get(a.doc.clientID) ?? null)} ` +
+    `(A's awareness clock ${a.awareness.meta.get(a.doc.clientID)?.clock}, B's known clock for A ${b.awareness.meta.get(a.doc.clientID)?.clock})\n  ${b.trace()}`);
+  t.log('A is visible again after reconnecting and one cursor move');
 
   // A leaves properly.
   a.destroy();

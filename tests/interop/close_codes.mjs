@@ -17,7 +17,7 @@ async function expectFinalClose(t, client, accept, what) {
   check(closed && accept.includes(closed.code), `${what}: closed with ${accept.join(' or ')}; got ${JSON.stringify(closed ?? client.record.closes)}\n  ${client.trace()}`);
   check(!client.provider.synced && client.text.length === 0, `${what}: nothing was synced`);
   await sleep(3_000); // y-websocket would retry after 200 ms
-  check(client.record.sockets === 1, `${what}: the provider does not reconnect (opened ${client.record.sockets} sockets)`);
+  check(client.record.sockets === 1, `${what}: the provider does not reconnect (opened ${client.record.sockets} sockets; closes ${JSON.stringify(client.record.closes)})`);
   t.log(`${what}: closed with ${closed.code} ${JSON.stringify(closed.reason)}, no reconnect`);
 }
 

@@ -7,7 +7,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 if [ -z "${SCHULHOF_BIN:-}" ]; then
   echo "run.sh: set SCHULHOF_BIN to the schulhof server binary (e.g. target/debug/schulhof)" >&2
-  echo "0 passed, 6 failed"
+  echo "0 passed, 7 failed"
   exit 1
 fi
 

@@ -1,5 +1,6 @@
 // Runs every interop test of /yjs with the official npm client (each with a fresh server and data
 // dir) and prints `N passed, M failed`. SCHULHOF_TESTS=converge,awareness runs only those.
+import { authorsTest } from './authors.mjs';
 import { awarenessTest } from './awareness.mjs';
 import { closeCodesTest } from './close_codes.mjs';
 import { convergeTest } from './converge.mjs';
@@ -17,4 +18,5 @@ await runTests([
   ['restart', restartTest],
   ['durability', durabilityTest],
   ['close_codes', closeCodesTest],
+  ['authors', authorsTest],
 ]);
