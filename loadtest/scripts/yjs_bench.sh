@@ -24,7 +24,8 @@
 #   WARMUP (2), P99_LIMIT_MS (100), IDLE_CLASSES (20), IDLE_HOLD (5), DOC_BYTES (1000000),
 #   PAUSE_S (20), PAUSE_EDIT_CHARS (characters per edit during the pause scenario: 1000, so that
 #   a paused reader's buffers fill), OBSERVERS (full clients per document; default all),
-#   OFFICIAL (1: run the official clients), SKIP_BUILD=1, OUT, WORK_DIR (keeps the populated
+#   OFFICIAL (1: run the official clients), CLASSES (classes populated: the largest of RAMP_STEPS
+#   and IDLE_CLASSES), SKIP_BUILD=1, OUT, WORK_DIR (keeps the populated
 #   school: a later run with the same WORK_DIR skips populating), CARGO_TARGET_DIR
 #   (~/.cache/schulhof-target). Everything listens on and connects to 127.0.0.1 only.
 set -euo pipefail
@@ -52,7 +53,7 @@ work="${WORK_DIR:-$(mktemp -d)}"
 mkdir -p "$work"
 out="${OUT:-$work/yjs-results-$(date +%Y%m%d-%H%M%S).jsonl}"
 max_step="$(tr ',' '\n' <<<"$ramp_steps" | sort -n | tail -1)"
-classes=$(( max_step > idle_classes ? max_step : idle_classes ))
+classes="${CLASSES:-$(( max_step > idle_classes ? max_step : idle_classes ))}"
 pid=""
 
 cleanup() {
