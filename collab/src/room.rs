@@ -12,6 +12,7 @@
 //! update that would pass the limit is refused.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
@@ -167,9 +168,10 @@ impl Room {
                 if self.size.saturating_add(update.len()) > self.max_size {
                     return Err(RoomError::TooLarge);
                 }
-                self.apply(&update)?;
-                out.push(Output::Persist { from: Some(conn), update: update.clone() });
-                self.broadcast(&Message::Sync(SyncMessage::Update(update)), out);
+                if self.apply(&update)? {
+                    out.push(Output::Persist { from: Some(conn), update: update.clone() });
+                    self.broadcast(&Message::Sync(SyncMessage::Update(update)), out);
+                }
             }
             Message::Awareness(update) => self.awareness_from(conn, update),
             Message::AwarenessQuery => {
@@ -204,17 +206,30 @@ impl Room {
     fn adds_content(&self, update: &[u8]) -> Result<bool, RoomError> {
         let update = Update::decode_v1(update).map_err(|_| RoomError::BadUpdate)?;
         let known = self.awareness.doc().transact().state_vector();
-        Ok(update.state_vector().iter().any(|(client, clock)| *clock > known.get(client)))
+        // `state_vector` counts only blocks contiguous from clock 0; an incremental update shows
+        // itself by its lowest clocks instead.
+        let beyond = update.state_vector().iter().any(|(client, clock)| *clock > known.get(client));
+        let fresh =
+            update.state_vector_lower().iter().any(|(client, clock)| *clock >= known.get(client));
+        Ok(beyond || fresh)
     }
 
-    fn apply(&mut self, update: &[u8]) -> Result<(), RoomError> {
+    /// Applies an update; `false` if it changed nothing (e.g. a client's handshake reply that
+    /// holds only what the server has): such an update is neither stored nor sent on.
+    fn apply(&mut self, update: &[u8]) -> Result<bool, RoomError> {
         let decoded = Update::decode_v1(update).map_err(|_| RoomError::BadUpdate)?;
         let mut txn = self.awareness.doc().transact_mut();
         txn.apply_update(decoded).map_err(|_| RoomError::BadUpdate)?;
+        let changed = !txn.insert_set().is_empty()
+            || !txn.delete_set().is_empty()
+            || txn.store().pending_update().is_some()
+            || txn.store().pending_ds().is_some();
         drop(txn);
-        self.version += 1;
-        self.size = self.size.saturating_add(update.len());
-        Ok(())
+        if changed {
+            self.version += 1;
+            self.size = self.size.saturating_add(update.len());
+        }
+        Ok(changed)
     }
 
     /// An update that is already stored (by another node, or made by the server): applied and
@@ -231,7 +246,9 @@ impl Room {
 
     /// A change made by the server (e.g. restoring a version): persisted, then sent to everyone.
     pub fn apply_local(&mut self, update: Vec<u8>, out: &mut Vec<Output>) -> Result<(), RoomError> {
+        // The restore already changed the document; this stores and sends that change.
         self.apply(&update)?;
+        self.version += 1;
         out.push(Output::Persist { from: None, update: update.clone() });
         self.broadcast(&Message::Sync(SyncMessage::Update(update)), out);
         Ok(())
@@ -266,17 +283,24 @@ impl Room {
         self.broadcast(&Message::Awareness(AwarenessUpdate { clients }), out);
     }
 
-    /// A connection leaves: its awareness states are removed and announced as `null` (with the
-    /// next flush).
+    /// A connection leaves: its awareness states are removed and announced as `null` with the
+    /// *same* clock (with the next flush), as the reference server does: Yjs accepts a `null`
+    /// at an equal clock, and a client that reconnects with its next clock is seen at once.
     pub fn leave(&mut self, conn: ConnId) {
         let Some(connection) = self.connections.remove(&conn) else { return };
-        if connection.clients.is_empty() {
+        let removals: HashMap<ClientID, AwarenessUpdateEntry> = connection
+            .clients
+            .into_iter()
+            .filter_map(|client| {
+                let (clock, _) = self.awareness.meta(client)?;
+                Some((client, AwarenessUpdateEntry { clock, json: Arc::from("null") }))
+            })
+            .collect();
+        if removals.is_empty() {
             return;
         }
-        for client in &connection.clients {
-            self.awareness.remove_state(*client);
-        }
-        if let Ok(update) = self.awareness.update_with_clients(connection.clients) {
+        let update = AwarenessUpdate { clients: removals };
+        if self.awareness.apply_update(update.clone()).is_ok() {
             self.pending_awareness.extend(update.clients);
         }
     }

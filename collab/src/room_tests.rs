@@ -136,8 +136,14 @@ fn awareness_is_shared_stale_states_are_dropped_and_leavers_are_removed() {
     let gone = Message::decode_v1(&sends(&out, ConnId(2))[0]).unwrap();
     let Message::Awareness(update) = gone else { panic!("{gone:?}") };
     let entry = &update.clients[&ClientID::new(42)];
-    assert_eq!((entry.clock, &*entry.json), (3, "null"));
-    assert_eq!(room.connection_count(), 2);
+    assert_eq!((entry.clock, &*entry.json), (2, "null"), "same clock, like the reference");
+    // Anna reconnects with her next clock: seen at once.
+    room.join(ConnId(4), Access::Write, &mut out);
+    out.clear();
+    room.receive(ConnId(4), &awareness(42, 3, r#"{"user":"Anna"}"#), &mut out).unwrap();
+    room.flush_awareness(&mut out);
+    assert_eq!(sends(&out, ConnId(2)).len(), 1);
+    assert_eq!(room.connection_count(), 3);
 }
 
 #[test]
@@ -191,4 +197,22 @@ fn a_read_only_handshake_reply_without_news_is_silent() {
     let reply = Message::Sync(SyncMessage::SyncStep2(update)).encode_v1();
     room.receive(ConnId(2), &reply, &mut out).unwrap();
     assert!(out.is_empty(), "{out:?}");
+}
+
+#[test]
+fn an_update_that_changes_nothing_is_neither_stored_nor_sent() {
+    let mut room = Room::new(Doc::new(), 0, 1 << 20);
+    let mut out = Vec::new();
+    room.join(ConnId(1), Access::Write, &mut out);
+    room.join(ConnId(2), Access::Write, &mut out);
+    let update = edit("Hallo");
+    let message = Message::Sync(SyncMessage::Update(update.clone())).encode_v1();
+    room.receive(ConnId(1), &message, &mut out).unwrap();
+    out.clear();
+    // Client 2's handshake reply repeats what the room has, or is empty.
+    room.receive(ConnId(2), &Message::Sync(SyncMessage::SyncStep2(update)).encode_v1(), &mut out)
+        .unwrap();
+    room.receive(ConnId(2), &[0, 1, 2, 0, 0], &mut out).unwrap();
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(room.version(), 1);
 }

@@ -12,6 +12,7 @@ mod cluster_messenger;
 mod documents;
 mod hub;
 mod import;
+mod live_documents;
 mod messenger;
 mod ops;
 mod polls;

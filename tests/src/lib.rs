@@ -7,6 +7,7 @@
 
 pub mod hub_client;
 pub mod node;
+pub mod yjs_client;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

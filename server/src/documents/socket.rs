@@ -12,7 +12,7 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use futures_util::stream::SplitSink;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use schulhof_collab::driver::{CloseRequest, Command, ConnHandle, Control, close_code};
 use schulhof_collab::room::{Access, Frame};
@@ -127,19 +127,15 @@ async fn serve(
     token: Option<String>,
     cookie: Option<String>,
 ) {
-    let (mut sink, mut stream) = socket.split();
+    let (sink, mut stream) = socket.split();
     let admitted = match Box::pin(admit(&state, &document, token, cookie)).await {
         Ok(admitted) => admitted,
-        Err((code, reason)) => {
-            let _ = sink.send(close_message(code, reason)).await;
-            return;
-        }
+        Err((code, reason)) => return refuse(sink, stream, code, reason).await,
     };
     let limits = state.config.documents;
     if !state.documents.connect_user(admitted.user, limits.max_connections_per_user) {
-        let _ =
-            sink.send(close_message(refusal::TOO_MANY_CONNECTIONS, "too many connections")).await;
-        return;
+        let code = refusal::TOO_MANY_CONNECTIONS;
+        return refuse(sink, stream, code, "too many connections").await;
     }
     let conn = state.documents.next_conn();
     let (frames_tx, frames) = mpsc::channel(limits.outgoing_queue.max(1));
@@ -150,10 +146,14 @@ async fn serve(
     let commands = state.documents.send(&state, admitted.doc, join);
     let mut writer = tokio::spawn(write_loop(sink, frames, close));
     let idle = Duration::from_secs(limits.idle_timeout_seconds.max(1));
+    let mut writer_done = false;
     loop {
         let next = tokio::select! {
             next = tokio::time::timeout(idle, stream.next()) => next,
-            _ = &mut writer => break,
+            _ = &mut writer => {
+                writer_done = true;
+                break;
+            }
         };
         let message = match next {
             Err(_) => {
@@ -179,7 +179,28 @@ async fn serve(
     let _ = commands.send(Command::Leave { conn }).await;
     drop(own_close);
     state.documents.disconnect_user(admitted.user);
-    let _ = tokio::time::timeout(Duration::from_secs(10), writer).await;
+    if !writer_done {
+        let _ = tokio::time::timeout(Duration::from_secs(10), writer).await;
+    }
+}
+
+/// Sends the close frame, then reads (and drops) what the client sent until its close reply: a
+/// socket dropped with unread frames is reset, and the client would see 1006 instead of the code.
+async fn refuse(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut stream: SplitStream<WebSocket>,
+    code: u16,
+    reason: &'static str,
+) {
+    let _ = sink.send(close_message(code, reason)).await;
+    let drain = async {
+        while let Some(Ok(message)) = stream.next().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
 }
 
 /// Did the socket fail because a message was over the size limit?

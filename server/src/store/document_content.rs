@@ -23,37 +23,30 @@ struct VersionRow {
 impl Store {
     /// What lies after log position `after`, in order, each with its position: the snapshot
     /// first if the log was compacted past `after` (it counts as its `upto` position), then the
-    /// updates after it. `after = -1` loads the whole document.
+    /// updates after it. `after = -1` loads the whole document. One statement, so it reads one
+    /// consistent state even while another node compacts (PostgreSQL READ COMMITTED).
     pub async fn document_updates_after(
         &self,
         id: DocumentId,
         after: i64,
     ) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
         on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let snapshot: Option<(i64, Vec<u8>)> = sqlx::query_as(
-                "SELECT upto_seq, state FROM document_snapshots \
-                 WHERE document_id = $1 AND upto_seq > $2",
+            sqlx::query_as(
+                "SELECT seq, data FROM ( \
+                   SELECT upto_seq AS seq, state AS data, 0 AS part FROM document_snapshots \
+                   WHERE document_id = $1 AND upto_seq > $2 \
+                   UNION ALL \
+                   SELECT u.seq, u.data, 1 AS part FROM document_updates u \
+                   WHERE u.document_id = $1 AND u.seq > $2 AND u.seq > COALESCE( \
+                     (SELECT s.upto_seq FROM document_snapshots s WHERE s.document_id = $1), $2) \
+                 ) entries ORDER BY part, seq",
             )
             .bind(id.to_string())
             .bind(after)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let from = snapshot.as_ref().map_or(after, |(upto, _)| *upto);
-            let mut rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
-                "SELECT seq, data FROM document_updates WHERE document_id = $1 AND seq > $2 \
-                 ORDER BY seq",
-            )
-            .bind(id.to_string())
-            .bind(from)
-            .fetch_all(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            if let Some(snapshot) = snapshot {
-                rows.insert(0, snapshot);
-            }
-            Ok(rows)
+            .fetch_all(pool)
+            .await
         })
+        .map_err(StoreError::from)
     }
 
     /// Appends updates in order in one transaction; returns the positions `(first, last)`.
