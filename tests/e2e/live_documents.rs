@@ -263,3 +263,76 @@ async fn two_nodes_serving_one_document_converge() {
     assert_eq!(here.text("text"), there.text("text"));
     assert_eq!(here.state_vector(), there.state_vector());
 }
+
+#[tokio::test]
+async fn limits_close_with_final_codes() {
+    let server = TestServer::start_with(|config| {
+        config.documents.max_frame_bytes = 64 * 1024;
+        config.documents.max_document_bytes = 16 * 1024;
+        config.documents.max_connections_per_user = 2;
+    })
+    .await;
+    let base = ws_base(&server.base_url());
+    let admin = server.admin().await;
+    let doc = text_doc(&admin, &admin, "Grenzen").await;
+    let id = doc.id.to_string();
+
+    // A third connection of the same person is refused; closing one makes room again.
+    let first = YjsClient::open(&admin, &base, &id).await.unwrap();
+    let mut second = YjsClient::open(&admin, &base, &id).await.unwrap();
+    assert_eq!(YjsClient::open(&admin, &base, &id).await.err(), Some(Ended::Closed(4429)));
+    drop(first);
+    let mut third = None;
+    for _ in 0..50 {
+        if let Ok(client) = YjsClient::open(&admin, &base, &id).await {
+            third = Some(client);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut third = third.expect("admitted after one connection closed");
+
+    // The document may not grow past its limit: the update is refused with 4413, not stored.
+    second.append_text("text", "kurz").await;
+    second.send_text("text", &"x".repeat(20 * 1024)).await;
+    assert_eq!(second.closed().await, Ended::Closed(4413));
+    third.wait_for_text("text", "kurz").await;
+    // A frame over the frame limit: 4413 as well.
+    third.send_text("text", &"y".repeat(80 * 1024)).await;
+    assert_eq!(third.closed().await, Ended::Closed(4413));
+    let mut fresh = None;
+    for _ in 0..50 {
+        if let Ok(client) = YjsClient::open(&admin, &base, &id).await {
+            fresh = Some(client);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(fresh.expect("reconnect").text("text"), "kurz");
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_closed_with_4008_and_a_reading_one_is_not() {
+    let server = TestServer::start_with(|config| {
+        config.documents.idle_timeout_seconds = 2;
+        config.documents.ping_seconds = 1;
+    })
+    .await;
+    let base = ws_base(&server.base_url());
+    let admin = server.admin().await;
+    let doc = text_doc(&admin, &admin, "Pause").await;
+    let id = doc.id.to_string();
+    let mut paused = YjsClient::open(&admin, &base, &id).await.unwrap();
+    let mut reading = YjsClient::open(&admin, &base, &id).await.unwrap();
+    // The reading client answers pings (its reads send the pongs) and stays.
+    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(4);
+    while tokio::time::Instant::now() < until {
+        let wait = tokio::time::timeout(std::time::Duration::from_millis(300), reading.next());
+        if let Ok(Err(ended)) = wait.await {
+            panic!("the reading client was closed: {ended:?}");
+        }
+    }
+    reading.append_text("text", "noch da").await;
+    // The paused one read nothing for 4 s: closed as not responding (it would resync).
+    assert_eq!(paused.closed().await, Ended::Closed(4008));
+}

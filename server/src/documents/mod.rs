@@ -33,8 +33,12 @@ pub struct DocumentLimits {
     pub max_connections_per_user: usize,
     /// Frames queued for one connection before it counts as too slow.
     pub outgoing_queue: usize,
-    /// Seconds without any frame from a client before its connection is closed.
+    /// Seconds without any frame from a client (its pongs included) before its connection is
+    /// closed with 4008: a client that stopped reading answers no ping, so it is closed and
+    /// resyncs when it reads again, instead of piling up in kernel buffers.
     pub idle_timeout_seconds: u64,
+    /// Seconds between the server's pings.
+    pub ping_seconds: u64,
 }
 
 impl Default for DocumentLimits {
@@ -44,7 +48,8 @@ impl Default for DocumentLimits {
             max_document_bytes: 16 << 20,
             max_connections_per_user: 20,
             outgoing_queue: 512,
-            idle_timeout_seconds: 60,
+            idle_timeout_seconds: 15,
+            ping_seconds: 5,
         }
     }
 }

@@ -3,8 +3,8 @@
 //! that a refusal reaches the stock client as a close code (4401/4403/4404/4429 are final for
 //! y-websocket; see docs/documents.md). Then a writer drains the connection's bounded queue into
 //! the socket and a reader hands every binary frame to the document's room task. A frame over
-//! the limit closes the connection with 4413; a client silent for longer than the idle timeout
-//! (stock clients renew their awareness every 15 s) is closed.
+//! the limit closes the connection with 4413. The writer pings every few seconds; a client that
+//! answers nothing for the idle timeout (it stopped reading) is closed with 4008 and resyncs.
 
 use std::time::Duration;
 
@@ -58,6 +58,7 @@ pub async fn upgrade(
     Ok(ws
         .max_message_size(max)
         .max_frame_size(max)
+        .read_buffer_size(4096)
         .write_buffer_size(0)
         .on_upgrade(move |socket| serve(state, socket, document, query.token, cookie)))
 }
@@ -144,9 +145,11 @@ async fn serve(
     let handle = ConnHandle { frames: frames_tx, close: close_tx };
     let join = Control::Join { conn, access: admitted.access, author: admitted.user, handle };
     let commands = state.documents.send(&state, admitted.doc, join);
-    let mut writer = tokio::spawn(write_loop(sink, frames, close));
+    let ping = Duration::from_secs(limits.ping_seconds.max(1));
+    let mut writer = tokio::spawn(write_loop(sink, frames, close, ping));
     let idle = Duration::from_secs(limits.idle_timeout_seconds.max(1));
     let mut writer_done = false;
+    let mut client_closed = false;
     loop {
         let next = tokio::select! {
             next = tokio::time::timeout(idle, stream.next()) => next,
@@ -157,10 +160,13 @@ async fn serve(
         };
         let message = match next {
             Err(_) => {
-                let _ = own_close.send(Some((close_code::TRY_AGAIN, "idle")));
+                let _ = own_close.send(Some((close_code::SLOW_CONSUMER, "not responding")));
                 break;
             }
-            Ok(None | Some(Ok(Message::Close(_)))) => break,
+            Ok(None | Some(Ok(Message::Close(_)))) => {
+                client_closed = true;
+                break;
+            }
             Ok(Some(Ok(message))) => message,
             Ok(Some(Err(error))) => {
                 if is_too_large(&error) {
@@ -179,8 +185,23 @@ async fn serve(
     let _ = commands.send(Command::Leave { conn }).await;
     drop(own_close);
     state.documents.disconnect_user(admitted.user);
-    if !writer_done {
-        let _ = tokio::time::timeout(Duration::from_secs(10), writer).await;
+    // A writer stuck on a client that does not read is stopped after a grace period (dropping
+    // the socket); its client reconnects and resyncs.
+    if !writer_done && tokio::time::timeout(Duration::from_secs(10), &mut writer).await.is_err() {
+        writer.abort();
+    }
+    // The server closed: wait a little for the client's close reply so that the close code
+    // reaches it (a socket dropped with unread data is reset).
+    if !client_closed {
+        let _ = tokio::time::timeout(Duration::from_secs(5), drain_until_close(&mut stream)).await;
+    }
+}
+
+async fn drain_until_close(stream: &mut SplitStream<WebSocket>) {
+    while let Some(Ok(message)) = stream.next().await {
+        if matches!(message, Message::Close(_)) {
+            break;
+        }
     }
 }
 
@@ -193,14 +214,7 @@ async fn refuse(
     reason: &'static str,
 ) {
     let _ = sink.send(close_message(code, reason)).await;
-    let drain = async {
-        while let Some(Ok(message)) = stream.next().await {
-            if matches!(message, Message::Close(_)) {
-                break;
-            }
-        }
-    };
-    let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), drain_until_close(&mut stream)).await;
 }
 
 /// Did the socket fail because a message was over the size limit?
@@ -213,7 +227,10 @@ async fn write_loop(
     mut sink: SplitSink<WebSocket, Message>,
     mut frames: mpsc::Receiver<Frame>,
     mut close: watch::Receiver<CloseRequest>,
+    ping_every: Duration,
 ) {
+    let mut ping = tokio::time::interval(ping_every);
+    ping.tick().await;
     loop {
         tokio::select! {
             biased;
@@ -240,6 +257,11 @@ async fn write_loop(
                     return;
                 }
             },
+            _ = ping.tick() => {
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    return;
+                }
+            }
         }
     }
 }
