@@ -34,7 +34,7 @@ else
 fi
 
 drop_test_databases() {
-  psql "$pg_url" -qAtc "select datname from pg_database where datname like 'schulhof\_t\_%' or datname like 'schulhof\_browser\_%'" |
+  psql "$pg_url" -qAtc "select datname from pg_database where datname like 'schulhof\_t\_%' or datname like 'schulhof\_browser\_%' or datname like 'schulhof\_interop\_%'" |
     while read -r db; do psql "$pg_url" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null; done
 }
 
@@ -62,6 +62,7 @@ if [ "$pg_available" = 1 ]; then
   step "interop tests (official yjs + y-websocket client on /yjs) on PostgreSQL"
   # Each test creates (and drops) a database of its own (schulhof_interop_*) through this URL.
   env -u DATABASE_URL SCHULHOF_INTEROP_PG_URL="$pg_url" tests/interop/run.sh 2>&1 | tee -a "$log"
+  drop_test_databases
 fi
 
 # One closing line over all suites (cargo's own last line is a doc-test run with 0 tests).
