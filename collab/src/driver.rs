@@ -76,7 +76,7 @@ pub struct Appended {
 /// What the room task needs from the server: storage and the registry it lives in.
 pub trait RoomHost: Send + Sync + 'static {
     /// Who made an update (for attribution).
-    type Author: Clone + Send + Sync + 'static;
+    type Author: Clone + PartialEq + Send + Sync + 'static;
     fn load(&self) -> impl Future<Output = Result<Loaded, String>> + Send;
     /// Appends updates in order, in one transaction.
     fn append(
@@ -131,6 +131,13 @@ pub enum Control<A> {
     },
     /// Close every connection with this code (deleted, shares changed, shutdown).
     Evict {
+        code: u16,
+        reason: &'static str,
+    },
+    /// Close the connections of one author (their access may have changed; they are admitted
+    /// again when they reconnect).
+    EvictAuthor {
+        author: A,
         code: u16,
         reason: &'static str,
     },

@@ -35,7 +35,7 @@ async fn refusals_use_final_close_codes_and_read_only_shares_change_nothing() {
     let group: Group =
         admin.post_ok("/api/groups", &json!({ "name": "7a", "kind": "class" })).await;
     let (teacher, _) = join(&server, &admin, &group, "frau.berg", "teacher").await;
-    let (lea, _) = join(&server, &admin, &group, "lea.m", "pupil").await;
+    let (lea, lea_id) = join(&server, &admin, &group, "lea.m", "pupil").await;
     let doc = text_doc(&admin, &teacher, "Protokoll").await;
     let id = doc.id.to_string();
 
@@ -71,6 +71,13 @@ async fn refusals_use_final_close_codes_and_read_only_shares_change_nothing() {
     editor.wait_for_text("text", "Hallo 7a!").await;
     let fresh = YjsClient::open(&teacher, &base, &id).await.unwrap();
     assert_eq!(fresh.text("text"), "Hallo 7a!", "Lea's edit was not applied");
+    // Lea leaves the class: her open connection is admitted again, and now refused.
+    let token: serde_json::Value = lea.post_ok(&token_path, &json!({})).await;
+    let lea_url = format!("{base}/yjs/{id}?token={}", token["token"].as_str().unwrap());
+    let removed = admin.delete(&format!("/api/groups/{}/members/{lea_id}", group.id)).await;
+    assert!(removed.status().is_success(), "{}", removed.status());
+    assert_eq!(reader.closed().await, Ended::Closed(1013));
+    assert_eq!(refused(&lea_url).await, 4404);
 
     // Module switched off: refused with 4403 (final), even with a token from before.
     let token: serde_json::Value = teacher.post_ok(&token_path, &json!({})).await;

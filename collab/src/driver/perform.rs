@@ -41,7 +41,7 @@ pub(super) async fn refuse_all<H: RoomHost>(
                 Control::Restore { reply, .. } => {
                     let _ = reply.send(Err("document unavailable".into()));
                 }
-                Control::CatchUp { .. } | Control::Evict { .. } => {}
+                Control::CatchUp { .. } | Control::Evict { .. } | Control::EvictAuthor { .. } => {}
             }
         }
         if host.try_unload(control) {
@@ -118,6 +118,17 @@ impl<H: RoomHost> Driver<H> {
                 }
             }
             Control::Evict { code, reason } => self.close_all(code, reason),
+            Control::EvictAuthor { author, code, reason } => {
+                let theirs: Vec<ConnId> = self
+                    .handles
+                    .iter()
+                    .filter(|(_, (a, _))| *a == author)
+                    .map(|(conn, _)| *conn)
+                    .collect();
+                for conn in theirs {
+                    self.close(conn, code, reason);
+                }
+            }
             Control::State { reply } => deferred.push(Deferred::State(reply)),
             Control::Restore { old_state, roots, author, reply } => {
                 let change = restore_change(&self.room, &old_state, &roots);

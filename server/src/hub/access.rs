@@ -129,6 +129,13 @@ pub async fn end_session(state: &SharedState, session: SessionId) {
 /// Re-checks every open connection of `user` on this node: sessions that ended or whose user
 /// lost access are closed; topics the user may no longer use are unsubscribed.
 pub async fn recheck_local(state: &SharedState, user: UserId) {
+    // Live documents: the user's document connections are admitted again (memberships, status,
+    // sessions may have changed); y-websocket reconnects at once and resyncs.
+    state.documents.notify_all(|| schulhof_collab::driver::Control::EvictAuthor {
+        author: user,
+        code: schulhof_collab::driver::close_code::TRY_AGAIN,
+        reason: "access changed",
+    });
     for (conn, session_id, topics) in state.hub.connections_of(user) {
         let now = state.now_ms();
         let session = match state.store.session_by_id(session_id, now).await {
