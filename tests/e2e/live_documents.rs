@@ -82,7 +82,9 @@ async fn refusals_use_final_close_codes_and_read_only_shares_change_nothing() {
     // Module switched off: refused with 4403 (final), even with a token from before.
     let token: serde_json::Value = teacher.post_ok(&token_path, &json!({})).await;
     let url = format!("{base}/yjs/{id}?token={}", token["token"].as_str().unwrap());
+    let mut open = YjsClient::open(&teacher, &base, &id).await.unwrap();
     admin.put_status("/api/modules/texts", &json!({ "enabled": false }), StatusCode::OK).await;
+    assert_eq!(open.closed().await, Ended::Closed(1013), "open connections are admitted again");
     assert_eq!(refused(&url).await, 4403);
     admin.put_status("/api/modules/texts", &json!({ "enabled": true }), StatusCode::OK).await;
     // A document moved to the trash: open connections end with 4404, and so do new ones.

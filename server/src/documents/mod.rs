@@ -16,7 +16,7 @@ use std::time::Duration;
 use schulhof_collab::driver::{Command, Control, RoomPolicy, run_room};
 use schulhof_collab::restore::RootType;
 use schulhof_collab::room::ConnId;
-use schulhof_proto::{DocumentId, DocumentKind, UserId};
+use schulhof_proto::{DocumentId, DocumentKind, SchoolId, UserId};
 use tokio::sync::mpsc;
 
 use crate::state::SharedState;
@@ -65,6 +65,7 @@ pub fn roots_of(kind: DocumentKind) -> Vec<(String, RootType)> {
 
 struct Slot {
     id: u64,
+    school: SchoolId,
     control: mpsc::UnboundedSender<Control<UserId>>,
     commands: mpsc::Sender<Command>,
 }
@@ -93,6 +94,7 @@ impl LiveDocuments {
         &self,
         state: &SharedState,
         doc: DocumentId,
+        school: SchoolId,
         request: Control<UserId>,
     ) -> mpsc::Sender<Command> {
         let mut rooms = lock(&self.rooms);
@@ -114,7 +116,7 @@ impl LiveDocuments {
         tokio::spawn(run_room(host, policy, control_rx, commands_rx));
         // The receiver lives in the task just spawned, so this cannot fail.
         let _ = control.send(request);
-        rooms.insert(doc, Slot { id, control, commands: commands.clone() });
+        rooms.insert(doc, Slot { id, school, control, commands: commands.clone() });
         commands
     }
 
@@ -145,6 +147,13 @@ impl LiveDocuments {
     /// Sends a request to every open room.
     pub fn notify_all(&self, request: impl Fn() -> Control<UserId>) {
         for slot in lock(&self.rooms).values() {
+            let _ = slot.control.send(request());
+        }
+    }
+
+    /// Sends a request to every open room of one school.
+    pub fn notify_school(&self, school: SchoolId, request: impl Fn() -> Control<UserId>) {
+        for slot in lock(&self.rooms).values().filter(|slot| slot.school == school) {
             let _ = slot.control.send(request());
         }
     }

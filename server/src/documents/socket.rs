@@ -16,7 +16,7 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use schulhof_collab::driver::{CloseRequest, Command, ConnHandle, Control, close_code};
 use schulhof_collab::room::{Access, Frame};
-use schulhof_proto::{DocumentAccess, DocumentId, ErrorCode, UserId, UserStatus};
+use schulhof_proto::{DocumentAccess, DocumentId, ErrorCode, SchoolId, UserId, UserStatus};
 use serde::Deserialize;
 use tokio::sync::{mpsc, watch};
 
@@ -67,6 +67,7 @@ type Refusal = (u16, &'static str);
 
 struct Admitted {
     doc: DocumentId,
+    school: SchoolId,
     user: UserId,
     access: Access,
 }
@@ -114,7 +115,7 @@ async fn admit(
     if !state.store.module_enabled(session.school.id, module).await.map_err(internal)? {
         return Err((refusal::FORBIDDEN, "module disabled"));
     }
-    Ok(Admitted { doc, user: session.user.id, access })
+    Ok(Admitted { doc, school: session.school.id, user: session.user.id, access })
 }
 
 fn close_message(code: u16, reason: &'static str) -> Message {
@@ -144,7 +145,7 @@ async fn serve(
     let own_close = close_tx.clone();
     let handle = ConnHandle { frames: frames_tx, close: close_tx };
     let join = Control::Join { conn, access: admitted.access, author: admitted.user, handle };
-    let commands = state.documents.send(&state, admitted.doc, join);
+    let commands = state.documents.send(&state, admitted.doc, admitted.school, join);
     let ping = Duration::from_secs(limits.ping_seconds.max(1));
     let mut writer = tokio::spawn(write_loop(sink, frames, close, ping));
     let idle = Duration::from_secs(limits.idle_timeout_seconds.max(1));

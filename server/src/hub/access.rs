@@ -194,5 +194,15 @@ pub async fn recheck_school(state: &SharedState, school: SchoolId) {
             Err(error) => tracing::warn!(%error, "cluster recheck not sent; checking this node"),
         }
     }
+    recheck_school_local(state, school).await;
+}
+
+/// Re-checks this node's hub connections of a school and admits its open document connections
+/// again (modules may have been switched off).
+pub async fn recheck_school_local(state: &SharedState, school: SchoolId) {
     recheck_local_users(state, state.hub.users_of_school(school)).await;
+    state.documents.notify_school(school, || schulhof_collab::driver::Control::Evict {
+        code: schulhof_collab::driver::close_code::TRY_AGAIN,
+        reason: "access changed",
+    });
 }

@@ -331,7 +331,7 @@ async fn apply(state: &SharedState, event: ClusterEvent, seq: u64) {
         }
         ClusterEvent::Recheck { user } => super::access::recheck_local(state, user).await,
         ClusterEvent::RecheckSchool { school } => {
-            super::access::recheck_local_users(state, state.hub.users_of_school(school)).await;
+            super::access::recheck_school_local(state, school).await;
         }
         ClusterEvent::DocumentChanged { document, seq } => {
             let upto = Some(seq);

@@ -13,7 +13,7 @@ use axum::response::IntoResponse;
 use schulhof_collab::driver::Control;
 use schulhof_proto::{
     DocumentAccess, DocumentAuthorList, DocumentId, DocumentToken, DocumentVersion,
-    DocumentVersionId, DocumentVersionList, NameVersionRequest, UserId,
+    DocumentVersionId, DocumentVersionList, NameVersionRequest, SchoolId, UserId,
 };
 use tokio::sync::oneshot;
 
@@ -34,9 +34,13 @@ fn unavailable(reason: &str) -> ApiError {
 }
 
 /// The document's current state and the log position it covers, from its room.
-async fn current_state(state: &SharedState, doc: DocumentId) -> Result<(i64, Vec<u8>), ApiError> {
+async fn current_state(
+    state: &SharedState,
+    doc: DocumentId,
+    school: SchoolId,
+) -> Result<(i64, Vec<u8>), ApiError> {
     let (reply, answer) = oneshot::channel();
-    state.documents.send(state, doc, Control::State { reply });
+    state.documents.send(state, doc, school, Control::State { reply });
     answer.await.map_err(|_| unavailable("room ended"))?.map_err(|e| unavailable(&e))
 }
 
@@ -74,7 +78,7 @@ pub async fn name(
             "Der Name braucht 1 bis 100 Zeichen.",
         ));
     }
-    let (seq, content) = current_state(&state, id).await?;
+    let (seq, content) = current_state(&state, id, session.school.id).await?;
     let me = Some(session.user.id);
     let version = state
         .store
@@ -103,14 +107,19 @@ pub async fn restore(
     let old_state = state.store.document_version_state(id, version).await?;
     let me: UserId = session.user.id;
     // The state before restoring stays reachable as an automatic version.
-    let (seq, current) = current_state(&state, id).await?;
+    let (seq, current) = current_state(&state, id, session.school.id).await?;
     let before = state
         .store
         .insert_document_version(id, None, seq, &current, Some(me), state.now_ms())
         .await?;
     let (reply, done) = oneshot::channel();
     let roots = roots_of(record.kind);
-    state.documents.send(&state, id, Control::Restore { old_state, roots, author: me, reply });
+    state.documents.send(
+        &state,
+        id,
+        session.school.id,
+        Control::Restore { old_state, roots, author: me, reply },
+    );
     done.await.map_err(|_| unavailable("room ended"))?.map_err(|e| unavailable(&e))?;
     Ok(Json(version_answer(&state, id, before).await?))
 }
