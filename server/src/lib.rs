@@ -81,6 +81,9 @@ pub async fn run(
         tokio::spawn(maintenance::run_periodically(state.clone())),
         tokio::spawn(polls::live::run_countdowns(state.clone())),
     ];
+    if let Some(queue) = state.documents.take_append_queue() {
+        tasks.push(tokio::spawn(documents::writer::run(state.clone(), queue)));
+    }
     if let Some(queue) = state.polls.take_vote_queue() {
         tasks.push(tokio::spawn(polls::writer::run(state.clone(), queue)));
     }

@@ -35,14 +35,8 @@ impl RoomHost for StoreHost {
     }
 
     async fn append(&self, batch: Vec<(Option<UserId>, Vec<u8>)>) -> Result<Appended, String> {
-        let now = self.state.now_ms();
-        match self.state.store.append_document_updates(self.doc, &batch, now).await {
-            Ok((first, last)) => Ok(Appended { first, last }),
-            Err(error) => {
-                tracing::error!(%error, "document append failed");
-                Err(error.to_string())
-            }
-        }
+        let (first, last) = self.state.documents.append(self.doc, batch).await?;
+        Ok(Appended { first, last })
     }
 
     async fn updates_after(&self, seq: i64) -> Result<Vec<(i64, Vec<u8>)>, String> {

@@ -7,6 +7,7 @@
 
 pub mod host;
 pub mod socket;
+pub mod writer;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -70,13 +71,30 @@ struct Slot {
     commands: mpsc::Sender<Command>,
 }
 
-/// The open documents of this node and the document connections per user.
-#[derive(Default)]
+/// The open documents of this node, the document connections per user, and the queue of the
+/// group-commit writer.
 pub struct LiveDocuments {
     rooms: Mutex<HashMap<DocumentId, Slot>>,
     per_user: Mutex<HashMap<UserId, usize>>,
     next_slot: AtomicU64,
     next_conn: AtomicU64,
+    appends: mpsc::Sender<writer::AppendJob>,
+    /// Taken by `server::run`, which starts the writer task.
+    append_queue: Mutex<Option<mpsc::Receiver<writer::AppendJob>>>,
+}
+
+impl Default for LiveDocuments {
+    fn default() -> Self {
+        let (appends, queue) = mpsc::channel(4096);
+        Self {
+            rooms: Mutex::default(),
+            per_user: Mutex::default(),
+            next_slot: AtomicU64::default(),
+            next_conn: AtomicU64::default(),
+            appends,
+            append_queue: Mutex::new(Some(queue)),
+        }
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -84,6 +102,23 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl LiveDocuments {
+    /// The writer's queue, once (for the task that runs it).
+    pub fn take_append_queue(&self) -> Option<mpsc::Receiver<writer::AppendJob>> {
+        lock(&self.append_queue).take()
+    }
+
+    /// Stores a room's batch through the group-commit writer.
+    pub async fn append(
+        &self,
+        doc: DocumentId,
+        batch: Vec<(Option<UserId>, Vec<u8>)>,
+    ) -> Result<(i64, i64), String> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = writer::AppendJob { doc, batch, reply };
+        self.appends.send(job).await.map_err(|_| "document writer stopped".to_owned())?;
+        answer.await.map_err(|_| "document writer stopped".to_owned())?
+    }
+
     pub fn next_conn(&self) -> ConnId {
         ConnId(self.next_conn.fetch_add(1, Ordering::Relaxed))
     }

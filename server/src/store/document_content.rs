@@ -20,6 +20,40 @@ struct VersionRow {
     size_bytes: i64,
 }
 
+/// Rows per multi-row INSERT (5 parameters each, well under every back-end's limit).
+const ROWS_PER_INSERT: usize = 100;
+
+/// `($1, $2, …), ($k+1, …)` for `rows` rows of `columns` parameters.
+fn placeholders(rows: usize, columns: usize) -> String {
+    let mut sql = String::new();
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", row * columns + column + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// How many updates each author made in a batch.
+fn edits_per_author(batch: &[(Option<UserId>, Vec<u8>)]) -> Vec<(UserId, i64)> {
+    let mut per_author: Vec<(UserId, i64)> = Vec::new();
+    for author in batch.iter().filter_map(|(author, _)| *author) {
+        match per_author.iter_mut().find(|(a, _)| *a == author) {
+            Some((_, n)) => *n += 1,
+            None => per_author.push((author, 1)),
+        }
+    }
+    per_author
+}
+
 impl Store {
     /// What lies after log position `after`, in order, each with its position: the snapshot
     /// first if the log was compacted past `after` (it counts as its `upto` position), then the
@@ -49,65 +83,74 @@ impl Store {
         .map_err(StoreError::from)
     }
 
-    /// Appends updates in order in one transaction; returns the positions `(first, last)`.
-    /// Attribution counts one edit per update for its author.
-    pub async fn append_document_updates(
+    /// Appends the updates of several documents in one transaction (group commit): per document
+    /// its counter `log_seq` moves by the batch size (the row lock orders commits per document on
+    /// every node), the updates go in with their positions, and attribution counts one edit per
+    /// update for its author. Documents are locked in ID order (no deadlock between nodes).
+    /// Returns `(first, last)` per group, `None` for a document that no longer exists.
+    pub async fn append_document_groups(
         &self,
-        id: DocumentId,
-        batch: &[(Option<UserId>, Vec<u8>)],
+        groups: &[(DocumentId, &[(Option<UserId>, Vec<u8>)])],
         now_ms: i64,
-    ) -> Result<(i64, i64), StoreError> {
-        let count = i64::try_from(batch.len()).unwrap_or(i64::MAX);
+    ) -> Result<Vec<Option<(i64, i64)>>, StoreError> {
+        let mut order: Vec<usize> = (0..groups.len()).collect();
+        order.sort_by_key(|i| groups[*i].0);
+        let mut results = vec![None; groups.len()];
         on_writer!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let last: Option<i64> = sqlx::query_scalar(
-                "UPDATE documents SET log_seq = log_seq + $2, updated_at = $3 WHERE id = $1 \
-                 RETURNING log_seq",
-            )
-            .bind(id.to_string())
-            .bind(count)
-            .bind(now_ms)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let last = last.ok_or(StoreError::NotFound)?;
-            let first = last - count + 1;
-            for (offset, (author, data)) in (0_i64..).zip(batch) {
-                sqlx::query(
-                    "INSERT INTO document_updates (document_id, seq, data, user_id, created_at) \
-                     VALUES ($1, $2, $3, $4, $5)",
+            for index in order {
+                let (id, batch) = groups[index];
+                let count = i64::try_from(batch.len()).unwrap_or(i64::MAX);
+                let last: Option<i64> = sqlx::query_scalar(
+                    "UPDATE documents SET log_seq = log_seq + $2, updated_at = $3 WHERE id = $1 \
+                     RETURNING log_seq",
                 )
                 .bind(id.to_string())
-                .bind(first + offset)
-                .bind(data)
-                .bind(author.map(|a| a.to_string()))
+                .bind(count)
                 .bind(now_ms)
-                .execute(&mut *tx)
+                .fetch_optional(&mut *tx)
                 .await?;
-            }
-            let mut per_author: Vec<(UserId, i64)> = Vec::new();
-            for author in batch.iter().filter_map(|(author, _)| *author) {
-                match per_author.iter_mut().find(|(a, _)| *a == author) {
-                    Some((_, n)) => *n += 1,
-                    None => per_author.push((author, 1)),
+                let Some(last) = last else { continue };
+                let first = last - count + 1;
+                for (chunk_start, chunk) in
+                    (0_i64..).step_by(ROWS_PER_INSERT).zip(batch.chunks(ROWS_PER_INSERT))
+                {
+                    let sql = format!(
+                        "INSERT INTO document_updates (document_id, seq, data, user_id, created_at) \
+                         VALUES {}",
+                        placeholders(chunk.len(), 5)
+                    );
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for (offset, (author, data)) in (chunk_start..).zip(chunk) {
+                        query = query
+                            .bind(id.to_string())
+                            .bind(first + offset)
+                            .bind(data.as_slice())
+                            .bind(author.map(|a| a.to_string()))
+                            .bind(now_ms);
+                    }
+                    query.execute(&mut *tx).await?;
                 }
-            }
-            for (author, n) in per_author {
-                sqlx::query(
-                    "INSERT INTO document_authors (document_id, user_id, updates, last_edit_at) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (document_id, user_id) DO UPDATE \
-                     SET updates = document_authors.updates + excluded.updates, \
-                     last_edit_at = excluded.last_edit_at",
-                )
-                .bind(id.to_string())
-                .bind(author.to_string())
-                .bind(n)
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await?;
+                for (author, n) in edits_per_author(batch) {
+                    sqlx::query(
+                        "INSERT INTO document_authors (document_id, user_id, updates, last_edit_at) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT (document_id, user_id) DO UPDATE \
+                         SET updates = document_authors.updates + excluded.updates, \
+                         last_edit_at = excluded.last_edit_at",
+                    )
+                    .bind(id.to_string())
+                    .bind(author.to_string())
+                    .bind(n)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                results[index] = Some((first, last));
             }
             tx.commit().await?;
-            Ok((first, last))
-        })
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(results)
     }
 
     /// Stores `state` as the snapshot up to `upto` (unless a newer one is stored) and drops the
