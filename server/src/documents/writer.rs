@@ -3,10 +3,11 @@
 //! transaction and then answers each room (which only then sends the updates on). Under load the
 //! groups grow, so the database sees few large transactions instead of one per room and batch.
 
-use schulhof_proto::{DocumentId, UserId};
+use schulhof_proto::DocumentId;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::state::SharedState;
+use crate::store::AuthoredUpdate;
 
 /// Most batches stored in one transaction.
 const MAX_GROUP: usize = 256;
@@ -14,7 +15,7 @@ const MAX_GROUP: usize = 256;
 /// One room's batch and where to answer.
 pub struct AppendJob {
     pub doc: DocumentId,
-    pub batch: Vec<(Option<UserId>, Vec<u8>)>,
+    pub batch: Vec<AuthoredUpdate>,
     pub reply: oneshot::Sender<Result<(i64, i64), String>>,
 }
 
@@ -28,7 +29,7 @@ pub async fn run(state: SharedState, mut jobs: mpsc::Receiver<AppendJob>) {
                 Err(_) => break,
             }
         }
-        let items: Vec<(DocumentId, &[(Option<UserId>, Vec<u8>)])> =
+        let items: Vec<(DocumentId, &[AuthoredUpdate])> =
             group.iter().map(|job| (job.doc, job.batch.as_slice())).collect();
         let stored = state.store.append_document_groups(&items, state.now_ms()).await;
         drop(items);

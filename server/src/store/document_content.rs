@@ -20,6 +20,9 @@ struct VersionRow {
     size_bytes: i64,
 }
 
+/// An update and who made it (`None`: the server itself).
+pub type AuthoredUpdate = (Option<UserId>, Vec<u8>);
+
 /// Rows per multi-row INSERT (5 parameters each, well under every back-end's limit).
 const ROWS_PER_INSERT: usize = 100;
 
@@ -43,7 +46,7 @@ fn placeholders(rows: usize, columns: usize) -> String {
 }
 
 /// How many updates each author made in a batch.
-fn edits_per_author(batch: &[(Option<UserId>, Vec<u8>)]) -> Vec<(UserId, i64)> {
+fn edits_per_author(batch: &[AuthoredUpdate]) -> Vec<(UserId, i64)> {
     let mut per_author: Vec<(UserId, i64)> = Vec::new();
     for author in batch.iter().filter_map(|(author, _)| *author) {
         match per_author.iter_mut().find(|(a, _)| *a == author) {
@@ -90,7 +93,7 @@ impl Store {
     /// Returns `(first, last)` per group, `None` for a document that no longer exists.
     pub async fn append_document_groups(
         &self,
-        groups: &[(DocumentId, &[(Option<UserId>, Vec<u8>)])],
+        groups: &[(DocumentId, &[AuthoredUpdate])],
         now_ms: i64,
     ) -> Result<Vec<Option<(i64, i64)>>, StoreError> {
         let mut order: Vec<usize> = (0..groups.len()).collect();

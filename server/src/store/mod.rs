@@ -27,6 +27,7 @@ use sqlx::{PgPool, SqlitePool};
 pub use admin::NewAuditEntry;
 pub use chat_messages::{AppendError, NewMessage};
 pub use chat_rooms::{RoomAccess, RoomListing};
+pub use document_content::AuthoredUpdate;
 pub use documents::{DocumentRecord, DocumentView};
 pub use groups::{GroupChanges, NewGroup};
 pub use import::{CredentialRow, ImportApplied, ImportApply, NewAccount};
