@@ -238,6 +238,9 @@ if pauses:
     print(json.dumps({"bench": "yjs_bench_summary", "scenario": "pause", "targets": {t: {
         "close_code": [(r["paused"] or {}).get("close_code") for r in g],
         "resync_ms": [(r["paused"] or {}).get("resync_ms") for r in g],
+        "lost": [(r["paused"] or {}).get("lost") for r in g],
+        "reconnects": [(r["paused"] or {}).get("reconnects") for r in g],
+        "paused_converged": [r.get("paused_converged") for r in g],
         "p99_ms_before": med([r["p99_ms_before"] for r in g]),
         "p99_ms_during": med([r["p99_ms_during"] for r in g]),
         "p99_ms_after": med([r["p99_ms_after"] for r in g]),

@@ -324,13 +324,29 @@ async fn pause(
     let events = fleet.events();
     let (converged, reports) = settle(fleet, official).await;
     let paused_report = reports.iter().find_map(|r| r.pause.clone());
+    let paused_converged = paused_converged(&reports);
     emit(&json!({
         "bench": "yjs_pause", "target": options.target, "clients": CLASS_SIZE,
         "all_synced": all_synced, "pause_s": options.pause_s, "edit_chars": options.edit_chars,
         "paused_rcvbuf": options.pause_rcvbuf, "paused": paused_report,
+        "paused_closed": paused_report.as_ref().map(|p| p.close_code.is_some() || p.reconnects > 0),
+        "paused_resynced": paused_report.as_ref().map(|p| p.resync_ms.is_some()),
+        "paused_converged": paused_converged,
         "before": before, "during": during, "after": after,
         "p99_ms_before": before.latency.p99_ms, "p99_ms_during": during.latency.p99_ms,
         "p99_ms_after": after.latency.p99_ms,
         "events": events, "convergence": converged,
     }))
+}
+
+/// Does the paused client end with the same state vector and text as every other full client of
+/// its document? (`None`: it did not report.)
+fn paused_converged(reports: &[crate::yjs_client::ClientReport]) -> Option<bool> {
+    let paused = reports.iter().find(|r| r.pause.is_some())?;
+    let digest =
+        |r: &crate::yjs_client::ClientReport| (r.state_vector.clone(), r.text_len, r.text_hash);
+    let own = digest(paused);
+    let others: Vec<_> =
+        reports.iter().filter(|r| r.full && r.pause.is_none() && r.doc == paused.doc).collect();
+    Some(!others.is_empty() && others.iter().all(|r| digest(r) == own))
 }

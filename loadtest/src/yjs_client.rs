@@ -80,7 +80,14 @@ pub struct PauseReport {
     pub close_code: Option<u16>,
     /// Resume → synced again after the reconnect (ms).
     pub resync_ms: Option<f64>,
+    /// How the connection first ended after the pause began: `close_<code>` (a close frame),
+    /// `eof`, `read_error` or `send_failed` (a write after the resume hit a connection the server
+    /// had already dropped).
+    pub lost: Option<String>,
+    /// Connections lost and opened again.
     pub reconnects: u64,
+    /// Reconnect attempts that failed (connect or upgrade).
+    pub failed_reconnects: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -93,6 +100,9 @@ pub struct ClientReport {
     pub text_hash: u32,
     pub pause: Option<PauseReport>,
 }
+
+/// How long a resumed client only reads before it writes again.
+const READ_FIRST: Duration = Duration::from_secs(1);
 
 /// Characters per seed edit (S4 builds its document from these).
 const SEED_CHUNK: usize = 1000;
@@ -254,9 +264,16 @@ pub async fn run_client(
     let mut state = State::new(&plan, &hub);
     let mut pause: Option<PauseReport> = None;
     let mut resumed_at: Option<Instant> = None;
+    let mut reconnecting = false;
     loop {
         let mut socket = match open(&plan, server).await {
             Ok(socket) => socket,
+            // A reconnect retries (up to ~10 s) so that the paused client still reports.
+            Err(kind) if reconnecting && retries(&mut pause) => {
+                hub.event(&format!("reconnect_{kind}"));
+                sleep(Duration::from_millis(500)).await;
+                continue;
+            }
             Err(kind) => {
                 hub.event(&kind);
                 return;
@@ -277,8 +294,10 @@ pub async fn run_client(
             End::Done => return,
             End::Lost if plan.reconnect && *phase.borrow() != Phase::Stop => {
                 if let Some(pause) = pause.as_mut() {
+                    pause.lost.get_or_insert_with(|| "send_failed".to_owned());
                     pause.reconnects += 1;
                 }
+                reconnecting = true;
                 sleep(Duration::from_millis(100)).await;
             }
             End::Lost => {
@@ -296,6 +315,13 @@ pub async fn run_client(
             }
         }
     }
+}
+
+/// Counts a failed reconnect attempt; false once 20 failed.
+fn retries(pause: &mut Option<PauseReport>) -> bool {
+    let pause = pause.get_or_insert_with(PauseReport::default);
+    pause.failed_reconnects += 1;
+    pause.failed_reconnects <= 20
 }
 
 async fn send(socket: &mut Socket, hub: &Hub, frame: Vec<u8>) -> bool {
@@ -334,8 +360,11 @@ async fn connection(
     edits.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut cursors = interval_at(start + Duration::from_millis(500), Duration::from_secs(1));
     cursors.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    // After a pause the client first reads what arrived (a close frame among it) before it
+    // writes again: a write to a connection the server dropped would reset it and lose the code.
+    let mut read_first: Option<tokio::time::Instant> = None;
     loop {
-        let editing = synced && *phase.borrow() == Phase::Edit;
+        let editing = synced && *phase.borrow() == Phase::Edit && read_first.is_none();
         tokio::select! {
             command = commands.recv() => match command {
                 None | Some(Command::Leave) => {
@@ -360,8 +389,13 @@ async fn connection(
                     pause.get_or_insert_with(PauseReport::default);
                     sleep(duration).await;
                     *resumed_at = Some(Instant::now());
+                    read_first = Some(tokio::time::Instant::now() + READ_FIRST);
                 }
             },
+            _ = tokio::time::sleep_until(read_first.unwrap_or_else(tokio::time::Instant::now)),
+                if read_first.is_some() => {
+                read_first = None;
+            }
             changed = phase.changed() => {
                 if changed.is_err() {
                     return End::Done;
@@ -388,6 +422,7 @@ async fn connection(
                         hub.event(&format!("closed_{code}"));
                         if let Some(pause) = pause.as_mut() {
                             pause.close_code.get_or_insert(code);
+                            pause.lost.get_or_insert_with(|| format!("close_{code}"));
                         }
                         return End::Lost;
                     }
@@ -396,6 +431,8 @@ async fn connection(
                         hub.event("closed_1006");
                         if let Some(pause) = pause.as_mut() {
                             pause.close_code.get_or_insert(1006);
+                            let how = if message.is_none() { "eof" } else { "read_error" };
+                            pause.lost.get_or_insert_with(|| how.to_owned());
                         }
                         return End::Lost;
                     }
