@@ -12,7 +12,7 @@ use schulhof_server::config::DatabaseConfig;
 use serde_json::json;
 use testkit::node::NodeProcess;
 use testkit::yjs_client::{Ended, YjsClient, refused};
-use testkit::{ADMIN_PASSWORD, Client, TestServer, expect_error, json_ok};
+use testkit::{ADMIN_PASSWORD, Client, TestServer, USER_PASSWORD, expect_error, json_ok};
 
 use crate::messenger::join;
 
@@ -87,6 +87,15 @@ async fn refusals_use_final_close_codes_and_read_only_shares_change_nothing() {
     assert_eq!(open.closed().await, Ended::Closed(1013), "open connections are admitted again");
     assert_eq!(refused(&url).await, 4403);
     admin.put_status("/api/modules/texts", &json!({ "enabled": true }), StatusCode::OK).await;
+    // Logging out ends the session's document sockets at once (1013, then 4401 on reconnect).
+    let laptop = server.login("frau.berg", USER_PASSWORD).await;
+    let token: serde_json::Value = laptop.post_ok(&token_path, &json!({})).await;
+    let laptop_url = format!("{base}/yjs/{id}?token={}", token["token"].as_str().unwrap());
+    let mut on_laptop = YjsClient::connect(&laptop_url).await.unwrap();
+    let logout = laptop.send(Method::POST, "/api/auth/logout", Some(&json!({}))).await;
+    assert!(logout.status().is_success(), "{}", logout.status());
+    assert_eq!(on_laptop.closed().await, Ended::Closed(1013));
+    assert_eq!(refused(&laptop_url).await, 4401);
     // A document moved to the trash: open connections end with 4404, and so do new ones.
     let mut editor = YjsClient::open(&teacher, &base, &id).await.unwrap();
     teacher.delete(&format!("/api/documents/{id}")).await;

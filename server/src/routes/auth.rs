@@ -118,6 +118,8 @@ pub async fn logout(
 ) -> Result<Response, ApiError> {
     state.store.revoke_session(session.school.id, session.user.id, session.session_id).await?;
     crate::hub::access::end_session(&state, session.session_id).await;
+    // Open document sockets are admitted again: this session's are refused (4401) at once.
+    crate::hub::access::recheck_user(&state, session.user.id).await;
     let mut response = StatusCode::NO_CONTENT.into_response();
     append_cookie(response.headers_mut(), clear_cookie(state.config.is_https())?);
     Ok(response)
