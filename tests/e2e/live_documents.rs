@@ -249,7 +249,13 @@ async fn two_nodes_serving_one_document_converge() {
         .ok()
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned());
-    let server = TestServer::start_with(|config| config.redis_url = Some(redis)).await;
+    // This node compacts after every 5 updates, the other after 500: the other node falls behind
+    // compactions it did not make and must catch up through the snapshot.
+    let server = TestServer::start_with(|config| {
+        config.redis_url = Some(redis);
+        config.documents.compact_after_updates = 5;
+    })
+    .await;
     let node = NodeProcess::start(&server.config).await;
     let admin = server.admin().await;
     let doc = text_doc(&admin, &admin, "Gemeinsam").await;
@@ -280,6 +286,18 @@ async fn two_nodes_serving_one_document_converge() {
     }
     assert_eq!(here.text("text"), there.text("text"));
     assert_eq!(here.state_vector(), there.state_vector());
+    // Edits on this node only (compacting every 5) still reach the other node's client.
+    for _ in 0..12 {
+        here.append_text("text", "z").await;
+    }
+    while there.text("text").len() < expected_len + 12 {
+        there.next().await.unwrap();
+    }
+    assert_eq!(here.text("text"), there.text("text"));
+    assert!(snapshot(&server.config.database, &id).await.is_some(), "the log was compacted");
+    // A client that opens the document fresh on the other node gets all of it.
+    let late = YjsClient::open(&on_node, &ws_base(&node.base), &id).await.unwrap();
+    assert_eq!(late.text("text"), here.text("text"));
 }
 
 #[tokio::test]

@@ -40,6 +40,8 @@ pub struct DocumentLimits {
     pub idle_timeout_seconds: u64,
     /// Seconds between the server's pings.
     pub ping_seconds: u64,
+    /// Updates appended by a room before it compacts the log into a snapshot.
+    pub compact_after_updates: usize,
 }
 
 impl Default for DocumentLimits {
@@ -51,6 +53,7 @@ impl Default for DocumentLimits {
             outgoing_queue: 512,
             idle_timeout_seconds: 15,
             ping_seconds: 5,
+            compact_after_updates: 500,
         }
     }
 }
@@ -144,8 +147,10 @@ impl LiveDocuments {
         let (commands, commands_rx) = mpsc::channel(1024);
         let id = self.next_slot.fetch_add(1, Ordering::Relaxed);
         let host = StoreHost::new(state.clone(), doc, id);
+        let limits = state.config.documents;
         let policy = RoomPolicy {
-            max_document_bytes: state.config.documents.max_document_bytes,
+            max_document_bytes: limits.max_document_bytes,
+            compact_after_updates: limits.compact_after_updates.max(1),
             ..RoomPolicy::default()
         };
         tokio::spawn(run_room(host, policy, control_rx, commands_rx));
