@@ -1,12 +1,14 @@
 // The live part of the editor page, loaded on demand (Yjs, Tiptap, CodeMirror and the board are big):
 // opens the document over /yjs and shows the kind's editor (office: Tiptap, text: CodeMirror, board: the
-// whiteboard) with presence, saved state, read-only and connection banners, export and the versions panel.
+// whiteboard) with presence, saved state, read-only and connection banners, export, the versions panel
+// and the title (renamed in place by writers, see EditableTitle.tsx).
 import type { Editor } from '@tiptap/core';
 import { useRef, useState } from 'preact/hooks';
 import type { Me } from '../api';
 import { Board } from '../board';
 import { useI18n } from '../i18n';
 import type { LiveDocument as DocumentMeta } from './api';
+import { EditableTitle } from './EditableTitle';
 import { CloseBanner, Presence, SaveIndicator } from './EditorStatus';
 import { ExportMenu } from './ExportMenu';
 import { OfficeEditor } from './OfficeEditor';
@@ -16,7 +18,8 @@ import { useLiveDocument, type LiveDocument, type LiveStatus } from './useLiveDo
 import { VersionPanel } from './VersionPanel';
 import './editor.css';
 
-export function LiveEditor({ me, meta, user }: { me: Me; meta: DocumentMeta; user: AwarenessUser }) {
+export function LiveEditor(props: { me: Me; meta: DocumentMeta; user: AwarenessUser; onMeta: (d: DocumentMeta) => void }) {
+  const { me, meta, user } = props;
   const { t } = useI18n();
   const { live, status } = useLiveDocument(meta.id, user);
   const readOnly = meta.my_access === 'read';
@@ -29,9 +32,7 @@ export function LiveEditor({ me, meta, user }: { me: Me; meta: DocumentMeta; use
         <header class="doc-head">
           <div class="doc-head-title">
             <span class={`kind-icon kind-${meta.kind}`} aria-hidden="true" />
-            <h1 id="doc-title" data-testid="doc-title">
-              {meta.title}
-            </h1>
+            <EditableTitle meta={meta} canEdit={!readOnly} onRenamed={props.onMeta} />
             <SaveIndicator status={status} readOnly={readOnly} />
           </div>
           <div class="doc-head-tools">

@@ -1,10 +1,12 @@
 // The editor's side panel "Versionen": stored versions (automatic and named), naming the current state,
 // viewing an old version read-only, restoring one, and "Bearbeitet von" (who edited, most recent first).
+// Loaded when the panel opens, after naming/restoring, and every 30 s (or on focus) while the page is visible.
 import { useState } from 'preact/hooks';
 import { ErrorBox, Loading, Notice, useLoad } from '../components';
 import { formatDateTime, useI18n } from '../i18n';
 import { docApi, type DocumentKind, type Version } from './api';
 import type { AwarenessUser } from './presenceColors';
+import { useVisibleRefresh } from './visibleRefresh';
 import { VersionViewer } from './VersionViewer';
 
 export function VersionPanel(props: { documentId: string; kind: DocumentKind; canWrite: boolean; user: AwarenessUser }) {
@@ -16,6 +18,14 @@ export function VersionPanel(props: { documentId: string; kind: DocumentKind; ca
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState(false);
   const [busy, setBusy] = useState(false);
+  useVisibleRefresh(
+    () => {
+      versions.reload();
+      authors.reload();
+    },
+    30_000,
+    [props.documentId],
+  );
 
   const act = async (run: () => Promise<unknown>, after?: () => void) => {
     setBusy(true);
