@@ -241,6 +241,60 @@ export async function adminLogin(flow, school) {
   return school.page.getByRole('navigation', { name: 'Hauptnavigation' });
 }
 
+/**
+ * A tiny client for the admin's setup through the JSON API (docs/api.md), with its own cookie jar.
+ * State-changing requests carry the platform's Origin like a browser would.
+ */
+export function apiClient(origin) {
+  const jar = new Map();
+  return async function call(method, urlPath, body) {
+    const headers = { accept: 'application/json', origin };
+    if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${origin}${urlPath}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair.indexOf('=');
+      jar.set(pair.slice(0, i).trim(), pair.slice(i + 1).trim());
+    }
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${urlPath} answered ${res.status}: ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+}
+
+/**
+ * The admin sets up a teacher (leader) and a pupil with the parents' consent in class 5a and
+ * switches on `modules`; returns the created teacher, pupil and group.
+ */
+export async function setUpClass(flow, school, modules) {
+  const { origin, boot } = school;
+  const api = apiClient(origin);
+  const slug = boot.school.slug;
+  await api('POST', '/api/auth/login', { login: boot.login, password: boot.password, school: slug });
+  await api('POST', '/api/me/password', { current_password: boot.password, new_password: 'Admin-Passwort-2024!' });
+  await api('POST', '/api/auth/login', { login: boot.login, password: 'Admin-Passwort-2024!', school: slug });
+
+  const teacher = await api('POST', '/api/users', { login: 'anna.lehrer', display_name: 'Anna Lehrer', role: 'teacher' });
+  const pupil = await api('POST', '/api/users', {
+    login: 'max.muster',
+    display_name: 'Max Muster',
+    role: 'pupil',
+    birth_date: '2014-03-01',
+    consents: ['parents'],
+  });
+  check(pupil.user.status === 'active', `the pupil with the parents' consent is active (got ${pupil.user.status})`);
+  const group = await api('POST', '/api/groups', { name: '5a', kind: 'class' });
+  await api('PUT', `/api/groups/${group.id}/members/${teacher.user.id}`, { role: 'leader' });
+  await api('PUT', `/api/groups/${group.id}/members/${pupil.user.id}`, { role: 'member' });
+  for (const module of modules) {
+    const sw = await api('PUT', `/api/modules/${module}`, { enabled: true });
+    check(sw.enabled === true, `module ${module} switched on`);
+  }
+  flow.log(`set up: teacher anna.lehrer, pupil max.muster, class 5a, modules ${modules.join(' + ')}`);
+  return { teacher, pupil, group };
+}
+
 export function screenshot(page, name) {
   return page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
 }

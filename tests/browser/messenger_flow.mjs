@@ -2,58 +2,7 @@
 // the teacher runs a quick poll the pupil votes in, and muting the room stops the pupil from writing.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, check, isMain, login, newWatchedContext, runFlows, screenshot, setNewPassword, startSchool } from './lib.mjs';
-
-/**
- * A tiny client for the admin's setup through the JSON API (docs/api.md), with its own cookie jar.
- * State-changing requests carry the platform's Origin like a browser would.
- */
-function apiClient(origin) {
-  const jar = new Map();
-  return async function call(method, urlPath, body) {
-    const headers = { accept: 'application/json', origin };
-    if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${origin}${urlPath}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair.indexOf('=');
-      jar.set(pair.slice(0, i).trim(), pair.slice(i + 1).trim());
-    }
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${urlPath} answered ${res.status}: ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
-}
-
-/** The admin sets up a teacher and a pupil (with consent) in class 5a and switches on messenger and polls. */
-async function setUpSchool(flow, school) {
-  const { origin, boot } = school;
-  const api = apiClient(origin);
-  const slug = boot.school.slug;
-  await api('POST', '/api/auth/login', { login: boot.login, password: boot.password, school: slug });
-  await api('POST', '/api/me/password', { current_password: boot.password, new_password: 'Admin-Passwort-2024!' });
-  await api('POST', '/api/auth/login', { login: boot.login, password: 'Admin-Passwort-2024!', school: slug });
-
-  const teacher = await api('POST', '/api/users', { login: 'anna.lehrer', display_name: 'Anna Lehrer', role: 'teacher' });
-  const pupil = await api('POST', '/api/users', {
-    login: 'max.muster',
-    display_name: 'Max Muster',
-    role: 'pupil',
-    birth_date: '2014-03-01',
-    consents: ['parents'],
-  });
-  check(pupil.user.status === 'active', `the pupil with the parents' consent is active (got ${pupil.user.status})`);
-  const group = await api('POST', '/api/groups', { name: '5a', kind: 'class' });
-  await api('PUT', `/api/groups/${group.id}/members/${teacher.user.id}`, { role: 'leader' });
-  await api('PUT', `/api/groups/${group.id}/members/${pupil.user.id}`, { role: 'member' });
-  for (const module of ['messenger', 'polls']) {
-    const sw = await api('PUT', `/api/modules/${module}`, { enabled: true });
-    check(sw.enabled === true, `module ${module} switched on`);
-  }
-  flow.log('set up: teacher anna.lehrer, pupil max.muster, class 5a, modules messenger + polls');
-  return { teacher, pupil, group };
-}
+import { ARTIFACTS, check, isMain, login, newWatchedContext, runFlows, screenshot, setNewPassword, setUpClass, startSchool } from './lib.mjs';
 
 /** Logs in through the form, replaces the initial password and opens the class room 5a. */
 async function openClassRoom(flow, page, origin, user, newPassword, slug) {
@@ -88,7 +37,7 @@ export async function messengerFlow(flow) {
   const school = await startSchool(flow);
   const { origin, browser } = school;
   const slug = school.boot.school.slug;
-  const { teacher, pupil, group } = await setUpSchool(flow, school);
+  const { teacher, pupil, group } = await setUpClass(flow, school, ['messenger', 'polls']);
 
   const t = school.page;
   const second = await newWatchedContext(flow, browser, origin);
