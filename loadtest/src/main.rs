@@ -12,8 +12,7 @@ use clap::{Parser, Subcommand};
 use schulhof_loadtest::populate::{PopulateOptions, populate};
 use schulhof_loadtest::run::{RunOptions, Scenario, VoteVia, run};
 use schulhof_loadtest::shard::Shard;
-use schulhof_loadtest::yjs_bench::{YjsOptions, YjsScenario, run_yjs};
-use schulhof_loadtest::yjs_targets::Target;
+use schulhof_loadtest::yjs_bench::{YjsOptions, run_yjs};
 
 #[derive(Parser)]
 #[command(name = "schulhof-loadtest", about = "Load generator and hub benchmarks for schulhof")]
@@ -119,54 +118,7 @@ enum Command {
         hub_pupils: Option<usize>,
     },
     /// Run a Yjs scenario (ramp, idle, join, pause) against schulhof or a Yjs peer.
-    Yjs {
-        #[arg(long, value_enum)]
-        target: Target,
-        /// http://127.0.0.1:PORT of the server under test.
-        #[arg(long)]
-        server: String,
-        /// The file `populate` wrote (schulhof only).
-        #[arg(long)]
-        users: Option<PathBuf>,
-        #[arg(long, value_enum)]
-        scenario: YjsScenario,
-        /// ramp: class counts to step through (each class: 30 clients, one document).
-        #[arg(long, value_delimiter = ',', default_value = "1,2,4,8")]
-        class_steps: Vec<usize>,
-        /// idle: classes connected.
-        #[arg(long, default_value_t = 20)]
-        classes: usize,
-        /// Seconds per ramp step, idle hold, or each pause window (before/after).
-        #[arg(long, default_value_t = 10.0)]
-        duration_s: f64,
-        /// Unreported seconds after each ramp step's clients synced.
-        #[arg(long, default_value_t = 2.0)]
-        warmup_s: f64,
-        #[arg(long, default_value_t = 100.0)]
-        p99_limit_ms: f64,
-        #[arg(long)]
-        server_pid: Option<u32>,
-        /// Clients per document that apply updates and measure latency (default: all).
-        #[arg(long)]
-        observers_per_doc: Option<usize>,
-        /// join: document size to open.
-        #[arg(long, default_value_t = 1_000_000)]
-        doc_bytes: usize,
-        /// pause: how long the paused client stops reading.
-        #[arg(long, default_value_t = 20.0)]
-        pause_s: f64,
-        /// Characters per edit (ramp, pause).
-        #[arg(long, default_value_t = 8)]
-        edit_chars: usize,
-        /// pause: the paused client's socket receive buffer (bytes).
-        #[arg(long, default_value_t = 4096)]
-        pause_rcvbuf: u32,
-        /// Path of peers/yjs/official.mjs: two official clients join the first document.
-        #[arg(long)]
-        official: Option<PathBuf>,
-        #[arg(long)]
-        bind_ip: Option<IpAddr>,
-    },
+    Yjs(YjsOptions),
 }
 
 fn main() -> ExitCode {
@@ -260,46 +212,7 @@ fn main() -> ExitCode {
                 };
                 run(options).await
             }
-            Command::Yjs {
-                target,
-                server,
-                users,
-                scenario,
-                class_steps,
-                classes,
-                duration_s,
-                warmup_s,
-                p99_limit_ms,
-                server_pid,
-                observers_per_doc,
-                doc_bytes,
-                pause_s,
-                edit_chars,
-                pause_rcvbuf,
-                official,
-                bind_ip,
-            } => {
-                let options = YjsOptions {
-                    target,
-                    server,
-                    users,
-                    scenario,
-                    class_steps,
-                    classes,
-                    duration_s,
-                    warmup_s,
-                    p99_limit_ms,
-                    server_pid,
-                    observers_per_doc,
-                    doc_bytes,
-                    pause_s,
-                    edit_chars,
-                    pause_rcvbuf,
-                    official,
-                    bind_ip,
-                };
-                run_yjs(options).await
-            }
+            Command::Yjs(options) => run_yjs(options).await,
         }
     });
     // Client tasks still waiting on the network are dropped with the runtime.

@@ -33,24 +33,54 @@ pub enum YjsScenario {
     Pause,
 }
 
+/// The `yjs` subcommand's options.
+#[derive(Debug, clap::Args)]
 pub struct YjsOptions {
+    #[arg(long, value_enum)]
     pub target: Target,
+    /// http://127.0.0.1:PORT of the server under test.
+    #[arg(long)]
     pub server: String,
+    /// The file `populate` wrote (schulhof only).
+    #[arg(long)]
     pub users: Option<PathBuf>,
+    #[arg(long, value_enum)]
     pub scenario: YjsScenario,
+    /// ramp: class counts to step through (each class: 30 clients, one document).
+    #[arg(long, value_delimiter = ',', default_value = "1,2,4,8")]
     pub class_steps: Vec<usize>,
+    /// idle: classes connected.
+    #[arg(long, default_value_t = 20)]
     pub classes: usize,
+    /// Seconds per ramp step, idle hold, or each pause window (before/after).
+    #[arg(long, default_value_t = 10.0)]
     pub duration_s: f64,
+    /// Unreported seconds after each ramp step's clients synced.
+    #[arg(long, default_value_t = 2.0)]
     pub warmup_s: f64,
+    #[arg(long, default_value_t = 100.0)]
     pub p99_limit_ms: f64,
+    #[arg(long)]
     pub server_pid: Option<u32>,
-    /// Full clients per document (the rest only write); default: all.
+    /// Clients per document that apply updates and measure latency (default: all).
+    #[arg(long)]
     pub observers_per_doc: Option<usize>,
+    /// join: document size to open.
+    #[arg(long, default_value_t = 1_000_000)]
     pub doc_bytes: usize,
+    /// pause: how long the paused client stops reading.
+    #[arg(long, default_value_t = 20.0)]
     pub pause_s: f64,
+    /// Characters per edit (ramp, pause).
+    #[arg(long, default_value_t = 8)]
     pub edit_chars: usize,
+    /// pause: the paused client's socket receive buffer (bytes).
+    #[arg(long, default_value_t = 4096)]
     pub pause_rcvbuf: u32,
+    /// Path of peers/yjs/official.mjs: two official clients join the first document.
+    #[arg(long)]
     pub official: Option<PathBuf>,
+    #[arg(long)]
     pub bind_ip: Option<IpAddr>,
 }
 
