@@ -3,10 +3,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { HubClient, type HubState, type SocketLike, type Timers, type TopicHandler } from './hubCore';
 
-export { HubClient, type HubState, type HubStatus, type ResyncReason, type TopicHandler } from './hubCore';
+export { HubClient, type HubState, type HubStatus, type PublishAck, type ResyncReason, type TopicHandler } from './hubCore';
 export { HubError } from './hubProtocol';
 
-const browserTimers: Timers = {
+export const browserTimers: Timers = {
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
 };
@@ -17,7 +17,7 @@ function browserUrl(): string {
 }
 
 /** A browser WebSocket behind the SocketLike interface (its handlers may be swapped at any time). */
-function openWebSocket(url: string): SocketLike {
+export function openWebSocket(url: string): SocketLike {
   const ws = new WebSocket(url);
   const wrapped: SocketLike = {
     send: (d) => ws.send(d),
@@ -69,6 +69,7 @@ export function useTopic(topic: string | null, handler: TopicHandler): void {
       error: (e) => ref.current.error?.(e),
       unsubscribed: (r) => ref.current.unsubscribed?.(r),
       presence: (f) => ref.current.presence?.(f),
+      signal: (b, f) => ref.current.signal?.(b, f),
     });
   }, [topic]);
 }

@@ -12,6 +12,7 @@ import {
   type HelloFrame,
   type MessageFrame,
   type PresenceFrame,
+  type SignalFrame,
   type SubscribedFrame,
 } from './hubProtocol';
 
@@ -48,6 +49,8 @@ export interface TopicHandler {
   /** The server ended the subscription (e.g. membership removed). */
   unsubscribed?(reason: string): void;
   presence?(frame: PresenceFrame): void;
+  /** A push from the server to this connection only (not numbered, not replayed). */
+  signal?(body: unknown, frame: SignalFrame): void;
 }
 
 export type HubStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -72,8 +75,14 @@ export interface HubOptions {
   requestTimeoutMs?: number;
 }
 
+/** The answer to a publish: the topic's sequence number and, on service topics, a result body. */
+export interface PublishAck {
+  seq?: number;
+  body?: unknown;
+}
+
 interface Pending {
-  resolve: (value: { seq?: number }) => void;
+  resolve: (value: PublishAck) => void;
   reject: (err: HubError) => void;
   timer: unknown;
 }
@@ -309,8 +318,13 @@ export class HubClient {
         this.onMessage(frame);
         break;
       case 'ack':
+        this.settle(frame.id, (p) => p.resolve({ seq: frame.seq, body: frame.body }));
+        break;
       case 'pong':
-        this.settle(frame.id, (p) => p.resolve({ seq: frame.type === 'ack' ? frame.seq : undefined }));
+        this.settle(frame.id, (p) => p.resolve({}));
+        break;
+      case 'signal':
+        for (const h of this.handlersOf(frame.topic)) h.signal?.(frame.body, frame);
         break;
       case 'error':
         this.onError(frame);
@@ -439,8 +453,8 @@ export class HubClient {
     return [...this.topics.keys()];
   }
 
-  /** Publishes `body` on a topic; resolves with the ack (and its seq), rejects with a HubError. */
-  publish(topic: string, body: unknown): Promise<{ seq?: number }> {
+  /** Publishes `body` on a topic; resolves with the ack (its seq and body), rejects with a HubError. */
+  publish(topic: string, body: unknown): Promise<PublishAck> {
     if (!this.socket || this.state.status !== 'open') return Promise.reject(disconnectedError());
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

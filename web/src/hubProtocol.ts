@@ -31,6 +31,8 @@ export interface AckFrame {
   type: 'ack';
   id: number;
   seq?: number;
+  /** The result of a request on a service topic (e.g. the SDP answer on `video:`). */
+  body?: unknown;
 }
 export interface ErrorFrame {
   type: 'error';
@@ -59,6 +61,12 @@ export interface PongFrame {
   type: 'pong';
   id: number;
 }
+/** A server push to this one connection (never stored, never replayed), e.g. on `video:` topics. */
+export interface SignalFrame {
+  type: 'signal';
+  topic: string;
+  body: unknown;
+}
 export type ServerFrame =
   | HelloFrame
   | SubscribedFrame
@@ -68,9 +76,10 @@ export type ServerFrame =
   | PresenceFrame
   | ResyncFrame
   | UnsubscribedFrame
-  | PongFrame;
+  | PongFrame
+  | SignalFrame;
 
-const FRAME_TYPES = new Set(['hello', 'subscribed', 'message', 'ack', 'error', 'presence', 'resync', 'unsubscribed', 'pong']);
+const FRAME_TYPES = new Set(['hello', 'subscribed', 'message', 'ack', 'error', 'presence', 'resync', 'unsubscribed', 'pong', 'signal']);
 
 /** Parses one text frame; anything that is not a JSON object with a known `type` gives null. */
 export function parseServerFrame(data: unknown): ServerFrame | null {
