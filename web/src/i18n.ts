@@ -6,14 +6,15 @@ import { chatDe, chatEn } from './messages/chat';
 import { coreDe, coreEn } from './messages/core';
 import { documentsDe, documentsEn } from './documents/messages';
 import { importDe, importEn } from './messages/import';
+import { videoDe, videoEn } from './video/messages';
 
 export type Lang = 'de' | 'en';
 export const LANGS: readonly Lang[] = ['de', 'en'];
 const STORAGE_KEY = 'schulhof.lang';
 
-const de = { ...coreDe, ...adminDe, ...importDe, ...chatDe, ...documentsDe };
+const de = { ...coreDe, ...adminDe, ...importDe, ...chatDe, ...documentsDe, ...videoDe };
 export type MessageKey = keyof typeof de;
-const en: Partial<Record<MessageKey, string>> = { ...coreEn, ...adminEn, ...importEn, ...chatEn, ...documentsEn };
+const en: Partial<Record<MessageKey, string>> = { ...coreEn, ...adminEn, ...importEn, ...chatEn, ...documentsEn, ...videoEn };
 
 export const dictionaries: Record<Lang, Partial<Record<MessageKey, string>>> = { de, en };
 
