@@ -23,6 +23,7 @@ import { Login } from './pages/Login';
 import { Modules } from './pages/Modules';
 import { Sessions } from './pages/Sessions';
 import { Users } from './pages/Users';
+import { VideoLessonPage } from './pages/VideoLesson';
 
 /** The administration pages in navigation order: path and title. */
 const ADMIN_NAV = [
@@ -223,6 +224,9 @@ function Shell({ me, onLogout, onMeChanged }: { me: Me; onLogout: () => void; on
   } else if ((params = matchRoute('/groups/:id', path))) {
     title = 'group.title';
     page = <MyGroup key={params.id} me={me} id={params.id!} />;
+  } else if ((params = matchRoute('/video/:group', path))) {
+    title = 'video.title';
+    page = modules.has('video') && active ? <VideoLessonPage key={params.group} me={me} group={params.group!} /> : <Problem text={t('video.moduleOff')} />;
   } else if (matchRoute('/addressbook', path)) {
     title = 'module.addressbook';
     page = <AddressBook />;

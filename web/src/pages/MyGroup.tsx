@@ -1,10 +1,12 @@
-// Page of one of my classes, courses or groups (for its members): the way into its chat room and its quick polls.
+// Page of one of my classes, courses or groups (for its members): the way into its chat room, its video lesson
+// and its quick polls.
 import { useState } from 'preact/hooks';
 import { api, type Me } from '../api';
 import { eventName } from '../chatApi';
 import { Badge, ErrorBox, Link, Loading, useLoad } from '../components';
 import { useTopic } from '../hub';
 import { useI18n } from '../i18n';
+import { GroupVideo } from '../video/GroupVideo';
 import { PollSection } from './Polls';
 
 export function MyGroup({ me, id }: { me: Me; id: string }) {
@@ -14,6 +16,7 @@ export function MyGroup({ me, id }: { me: Me; id: string }) {
   const modules = new Set(me.modules ?? []);
   const pollsOn = modules.has('polls');
   const chatOn = modules.has('messenger');
+  const videoOn = modules.has('video') && me.user.status === 'active';
   const group = groups.data?.find((g) => g.id === id);
 
   // Polls opening and closing are announced on the group topic.
@@ -64,8 +67,9 @@ export function MyGroup({ me, id }: { me: Me; id: string }) {
           </Link>
         </section>
       )}
+      {videoOn && <GroupVideo groupId={group.id} canStart={me.user.role === 'teacher' || me.user.role === 'admin'} />}
       {pollsOn && <PollSection me={me} where={{ group_id: group.id }} canCreate={canCreatePoll} reloadKey={pollReload} />}
-      {!chatOn && !pollsOn && <p class="empty">{t('group.nothingHere')}</p>}
+      {!chatOn && !pollsOn && !videoOn && <p class="empty">{t('group.nothingHere')}</p>}
     </div>
   );
 }

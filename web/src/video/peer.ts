@@ -1,0 +1,130 @@
+// The tab's one RTCPeerConnection to the SFU, always the offerer (docs/video.md): sending m-lines for the
+// microphone, the camera (simulcast q/h/f) and, once sharing starts, the screen; one recvonly m-line per
+// remote track, planned by slots.ts (inactive slots of the same kind are reused). It builds offers with
+// their `publish`/`receive` maps and applies answers; signalling itself is the session's job.
+import { applyPlan, offerMaps, planIsEmpty, planSlots, type RecvSlot, type SendSlot } from './slots';
+import type { PublishKind, VideoTrack } from './protocol';
+
+/** The camera's simulcast layers: rids and scale as in docs/video.md, bitrates for a classroom. */
+export const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
+  { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
+];
+const SCREEN_MAX_BITRATE = 2_000_000;
+
+export interface Offer {
+  sdp: string;
+  publish: Record<string, PublishKind>;
+  receive: Record<string, number>;
+}
+
+export class PeerLink {
+  readonly pc: RTCPeerConnection;
+  private readonly audio: RTCRtpTransceiver;
+  private readonly camera: RTCRtpTransceiver;
+  private screen: RTCRtpTransceiver | null = null;
+  private screenActive = false;
+  private slots: RecvSlot[] = [];
+  private readonly recv = new Map<number, RTCRtpTransceiver>();
+  private nextKey = 1;
+
+  constructor(pc: RTCPeerConnection, tracks: { mic: MediaStreamTrack | null; camera: MediaStreamTrack | null; screen: MediaStreamTrack | null }) {
+    this.pc = pc;
+    this.audio = pc.addTransceiver(tracks.mic ?? 'audio', { direction: 'sendonly' });
+    this.camera = pc.addTransceiver(tracks.camera ?? 'video', {
+      direction: 'sendonly',
+      sendEncodings: CAMERA_ENCODINGS.map((e) => ({ ...e })),
+    });
+    if (tracks.screen) this.setScreen(tracks.screen);
+  }
+
+  /** Puts a (new) microphone or camera track on its sender; null sends nothing. */
+  async setTrack(kind: 'audio' | 'camera', track: MediaStreamTrack | null): Promise<void> {
+    const sender = (kind === 'audio' ? this.audio : this.camera).sender;
+    if (sender.track !== track) await sender.replaceTrack(track);
+  }
+
+  /** Starts or stops sending a screen; true when this needs a new offer. */
+  setScreen(track: MediaStreamTrack | null): boolean {
+    if (track) {
+      if (!this.screen) {
+        this.screen = this.pc.addTransceiver(track, { direction: 'sendonly', sendEncodings: [{ maxBitrate: SCREEN_MAX_BITRATE }] });
+      } else {
+        void this.screen.sender.replaceTrack(track);
+        this.screen.direction = 'sendonly';
+      }
+      const changed = !this.screenActive;
+      this.screenActive = true;
+      return changed;
+    }
+    if (!this.screen || !this.screenActive) return false;
+    void this.screen.sender.replaceTrack(null);
+    this.screen.direction = 'inactive';
+    this.screenActive = false;
+    return true;
+  }
+
+  /** True when the remote tracks differ from what the receive slots carry (a new offer is due). */
+  needsOffer(tracks: readonly VideoTrack[]): boolean {
+    return !planIsEmpty(planSlots(this.slots, tracks));
+  }
+
+  /** Points the receive slots at `tracks`: reuses free slots, adds recvonly transceivers, idles the rest. */
+  private applyTracks(tracks: readonly VideoTrack[]): void {
+    const plan = planSlots(this.slots, tracks);
+    for (const key of plan.release) {
+      const tr = this.recv.get(key);
+      if (tr) tr.direction = 'inactive';
+    }
+    for (const { key } of plan.reuse) {
+      const tr = this.recv.get(key);
+      if (tr) tr.direction = 'recvonly';
+    }
+    plan.create.forEach((c, i) => {
+      this.recv.set(this.nextKey + i, this.pc.addTransceiver(c.kind, { direction: 'recvonly' }));
+    });
+    this.slots = applyPlan(this.slots, plan, this.nextKey);
+    this.nextKey += plan.create.length;
+  }
+
+  /** Creates and sets the local offer for `tracks`; returns it with its publish/receive maps. */
+  async offer(tracks: readonly VideoTrack[]): Promise<Offer> {
+    this.applyTracks(tracks);
+    const desc = await this.pc.createOffer();
+    await this.pc.setLocalDescription(desc);
+    const send: SendSlot[] = [
+      { kind: 'audio', mid: this.audio.mid, active: true },
+      { kind: 'camera', mid: this.camera.mid, active: true },
+    ];
+    if (this.screen) send.push({ kind: 'screen', mid: this.screen.mid, active: this.screenActive });
+    const maps = offerMaps(send, this.slots, (key) => this.recv.get(key)?.mid ?? null);
+    return { sdp: this.pc.localDescription?.sdp ?? desc.sdp ?? '', ...maps };
+  }
+
+  async answer(sdp: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+  }
+
+  /** Drops an offer the server refused, so the next one starts from a stable state. */
+  async rollback(): Promise<void> {
+    if (this.pc.signalingState === 'have-local-offer') {
+      await this.pc.setLocalDescription({ type: 'rollback' }).catch(() => {});
+    }
+  }
+
+  /** The received media of a remote track, or null when no slot carries it. */
+  trackOf(trackId: number): MediaStreamTrack | null {
+    const slot = this.slots.find((s) => s.trackId === trackId);
+    return slot ? (this.recv.get(slot.key)?.receiver.track ?? null) : null;
+  }
+
+  /** The remote tracks the receive slots carry now. */
+  receivedTrackIds(): Set<number> {
+    return new Set(this.slots.flatMap((s) => (s.trackId === null ? [] : [s.trackId])));
+  }
+
+  close(): void {
+    this.pc.close();
+  }
+}
