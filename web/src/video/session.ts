@@ -326,7 +326,7 @@ export class VideoSession {
     const tiles = viewTiles({ ...state, tracks: state.tracks.filter((t) => received.has(t.id)) }, this.shown, document.hidden);
     const dpr = globalThis.devicePixelRatio || 1;
     for (const k of Object.keys(tiles)) tiles[k] = Math.round(tiles[k]! * dpr);
-    if (sameView(this.lastView, tiles)) return;
+    if (sameView(this.lastView, tiles) || (this.lastView === null && Object.keys(tiles).length === 0)) return;
     this.lastView = tiles;
     this.request({ op: 'view', tiles }).catch(() => {
       this.lastView = null;
