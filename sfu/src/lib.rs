@@ -1,9 +1,21 @@
-//! The WebRTC SFU for video lessons. `routing` is the sans-IO routing table of a room (who
-//! publishes which tracks, who receives which simulcast layer, the per-packet lookup of where a
-//! packet goes, keyframe requests on layer switches, mute and removal). The media side — one
-//! `str0m` `Rtc` per participant in RTP mode behind one UDP socket, signalling over the hub, the
-//! classroom controls — comes with the video issue. This crate never depends on axum or sqlx.
+//! The WebRTC SFU for video lessons, sans-IO at its core. `engine::Sfu` owns one `str0m` `Rtc`
+//! per participant in RTP mode and forwards packets (never decoded or reassembled) by the room's
+//! `routing` table; `forward` rewrites a subscriber's stream across simulcast layer switches;
+//! `speaker` finds the active speaker from audio levels. `driver` is the thin async shell that
+//! owns the node's one UDP socket and its ICE-TCP listener and feeds the core datagrams and time.
+//! This crate never depends on axum or sqlx.
 
+pub mod driver;
+pub mod engine;
+#[cfg(test)]
+mod engine_tests;
+pub mod forward;
+pub mod participant;
 pub mod routing;
 #[cfg(test)]
 mod routing_tests;
+pub mod speaker;
+
+pub use engine::{MediaStats, Negotiated, Output, Sfu, SfuError, SfuEvent, SfuLimits, TrackInfo};
+pub use participant::RoomId;
+pub use routing::{Layer, ParticipantId, TrackId, TrackKind};

@@ -86,6 +86,8 @@ pub struct Routing {
     bandwidth: HashMap<ParticipantId, u64>,
     /// (track, layer) → subscribers to forward a packet to (derived; rebuilt on change).
     targets: HashMap<(TrackId, Layer), Vec<ParticipantId>>,
+    /// track → (subscriber, wanted layer) of everyone who receives it (derived; rebuilt on change).
+    receivers: HashMap<TrackId, Vec<(ParticipantId, Layer)>>,
     next_track: u64,
 }
 
@@ -206,6 +208,12 @@ impl Routing {
         self.targets.get(&(track, layer)).map_or(&[], Vec::as_slice)
     }
 
+    /// Everyone a packet of `track` may go to, with the layer each wants (the forwarder switches a
+    /// subscriber's layer at the next keyframe of the wanted one): one lookup.
+    pub fn receivers(&self, track: TrackId) -> &[(ParticipantId, Layer)] {
+        self.receivers.get(&track).map_or(&[], Vec::as_slice)
+    }
+
     /// The layer a subscriber receives of a track now.
     pub fn layer_of(&self, subscriber: ParticipantId, track: TrackId) -> Option<Layer> {
         self.subscriptions.get(&subscriber)?.get(&track)?.layer
@@ -252,6 +260,7 @@ impl Routing {
 
     fn rebuild_targets(&mut self) {
         self.targets.clear();
+        self.receivers.clear();
         for (subscriber, subscriptions) in &self.subscriptions {
             for (track_id, subscription) in subscriptions {
                 let (Some(track), Some(layer)) = (self.tracks.get(track_id), subscription.layer)
@@ -262,9 +271,13 @@ impl Routing {
                     continue;
                 }
                 self.targets.entry((*track_id, layer)).or_default().push(*subscriber);
+                self.receivers.entry(*track_id).or_default().push((*subscriber, layer));
             }
         }
         for list in self.targets.values_mut() {
+            list.sort_unstable();
+        }
+        for list in self.receivers.values_mut() {
             list.sort_unstable();
         }
     }
