@@ -70,6 +70,18 @@ export class PeerLink {
     return !planIsEmpty(planSlots(this.slots, tracks));
   }
 
+  /**
+   * Frees every receive slot: after a move to another room (breakout rooms) track ids name other tracks, so
+   * nothing of the old mapping may be kept. The next offer assigns the slots again (same kinds reused).
+   */
+  forgetReceivers(): void {
+    for (const slot of this.slots) {
+      const tr = this.recv.get(slot.key);
+      if (slot.trackId !== null && tr) tr.direction = 'inactive';
+    }
+    this.slots = this.slots.map((s) => ({ ...s, trackId: null }));
+  }
+
   /** Points the receive slots at `tracks`: reuses free slots, adds recvonly transceivers, idles the rest. */
   private applyTracks(tracks: readonly VideoTrack[]): void {
     const plan = planSlots(this.slots, tracks);

@@ -1,17 +1,17 @@
 // One video lesson as seen from this tab (docs/video.md): subscribes to `video:<group>`, joins, negotiates the
 // PeerLink one offer at a time (SerialRunner), follows the server's `state` and pushes, sends `view` heights
-// (debounced, 0 while the tab is hidden), and carries the controls (mute, camera, screen, hand, moderation).
+// (view.ts), and carries the controls (mute, camera, screen, hand, moderation).
 // It rejoins — new join, new peer connection, new offer — when the hub reconnects or the media connection
 // stays failed or disconnected for 5 s. The UI reads `snapshot()` and listens with `onChange`.
 import type { PublishAck, TopicHandler } from '../hubCore';
 import { HubError, type HubState } from '../hub';
 import type { MessageKey } from '../i18n';
 import { errorCode } from './errors';
-import { sameView, viewTiles } from './gallery';
 import { LocalMedia } from './media';
 import { PeerLink } from './peer';
 import { parseAnswer, parseJoinAck, parsePush, type VideoRole, type VideoState } from './protocol';
 import { SerialRunner } from './serial';
+import { ViewReporter } from './view';
 
 /** The part of the HubClient a session uses (the tab's hub, or one to another node). */
 export interface HubLike {
@@ -48,7 +48,6 @@ export interface SessionOptions {
 
 /** How long a failed/disconnected media connection may last before the session rejoins. */
 export const MEDIA_GRACE_MS = 5_000;
-const VIEW_DEBOUNCE_MS = 200;
 const FINAL: ReadonlySet<Phase> = new Set(['ended', 'removed', 'left', 'failed', 'rejoin']);
 /** Join refusals that end the attempt (the rest wait for the hub's next subscription). */
 const FINAL_JOIN_CODES = new Set(['forbidden', 'module_disabled', 'video_not_started', 'video_locked', 'video_full', 'video_node_full', 'video_removed', 'account_restricted']);
@@ -69,9 +68,14 @@ export class VideoSession {
       return false;
     },
   );
-  private shown = new Map<number, number>();
-  private lastView: Record<string, number> | null = null;
-  private viewTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly view = new ViewReporter(
+    () => {
+      const state = this.snap.state;
+      if (!state || !this.peer || !this.answered || this.snap.phase !== 'joined') return null;
+      return { state, received: this.peer.receivedTrackIds() };
+    },
+    (tiles) => this.request({ op: 'view', tiles }),
+  );
   private mediaTimer: ReturnType<typeof setTimeout> | null = null;
   private cameraRuleApplied = false;
   private readonly cleanups: (() => void)[] = [];
@@ -115,9 +119,7 @@ export class VideoSession {
       }),
       media.onChange(() => void this.syncTracks()),
     );
-    const onVisibility = () => this.scheduleView();
-    document.addEventListener('visibilitychange', onVisibility);
-    this.cleanups.push(() => document.removeEventListener('visibilitychange', onVisibility));
+    this.cleanups.push(this.view.watchVisibility());
   }
 
   /** Ends everything local (the page is left); `leave()` tells the server first. */
@@ -125,7 +127,7 @@ export class VideoSession {
     this.negotiator.stop();
     for (const fn of this.cleanups.splice(0)) fn();
     this.dropPeer();
-    if (this.viewTimer) clearTimeout(this.viewTimer);
+    this.view.close();
   }
 
   private request(body: Record<string, unknown>): Promise<PublishAck> {
@@ -138,7 +140,7 @@ export class VideoSession {
     if (this.final) return;
     const attempt = ++this.attempt;
     this.dropPeer();
-    this.lastView = null;
+    this.view.reset();
     if (this.snap.phase !== 'connecting') this.update({ phase: 'reconnecting' });
     try {
       const ack = parseJoinAck((await this.request({ op: 'join' })).body);
@@ -234,7 +236,7 @@ export class VideoSession {
     this.answered = true;
     for (const c of this.candidates.splice(0)) this.sendCandidate(c);
     this.update({ tracksVersion: this.snap.tracksVersion + 1 });
-    this.scheduleView(0);
+    this.view.schedule(0);
   }
 
   private sendCandidate(candidate: string): void {
@@ -252,11 +254,19 @@ export class VideoSession {
       case 'state': {
         const { event: _event, ...state } = push;
         const wasWaiting = this.snap.phase === 'waiting';
+        const movedRoom = this.snap.state !== null && this.snap.state.me.room !== state.me.room;
         this.update({ state, role: state.me.role });
         if (wasWaiting && state.me.status === 'joined') void this.enter(this.attempt);
         this.applyCameraRule(state);
-        if (this.peer && this.peer.needsOffer(state.tracks)) this.negotiator.request();
-        this.scheduleView();
+        if (this.peer && movedRoom) {
+          // Track ids are per room: after a move none of the old receive mapping holds.
+          this.peer.forgetReceivers();
+          this.view.reset();
+          this.negotiator.request();
+        } else if (this.peer && this.peer.needsOffer(state.tracks)) {
+          this.negotiator.request();
+        }
+        this.view.schedule();
         break;
       }
       case 'force_mute':
@@ -307,39 +317,12 @@ export class VideoSession {
 
   /** The heights (px) the gallery shows remote video tracks at; sent debounced as `view`. */
   setShown(shown: Map<number, number>): void {
-    this.shown = shown;
-    this.scheduleView();
-  }
-
-  private scheduleView(delay = VIEW_DEBOUNCE_MS): void {
-    if (this.viewTimer) clearTimeout(this.viewTimer);
-    this.viewTimer = setTimeout(() => {
-      this.viewTimer = null;
-      this.sendView();
-    }, delay);
-  }
-
-  private sendView(): void {
-    const state = this.snap.state;
-    if (!state || !this.peer || !this.answered || this.snap.phase !== 'joined') return;
-    const received = this.peer.receivedTrackIds();
-    const tiles = viewTiles({ ...state, tracks: state.tracks.filter((t) => received.has(t.id)) }, this.shown, document.hidden);
-    const dpr = globalThis.devicePixelRatio || 1;
-    for (const k of Object.keys(tiles)) tiles[k] = Math.round(tiles[k]! * dpr);
-    if (sameView(this.lastView, tiles) || (this.lastView === null && Object.keys(tiles).length === 0)) return;
-    this.lastView = tiles;
-    this.request({ op: 'view', tiles }).catch(() => {
-      this.lastView = null;
-    });
+    this.view.setShown(shown);
   }
 
   /** The received media of a remote track (for a tile's video or audio element). */
   trackOf(trackId: number): MediaStreamTrack | null {
     return this.peer?.trackOf(trackId) ?? null;
-  }
-
-  get pc(): RTCPeerConnection | null {
-    return this.peer?.pc ?? null;
   }
 
   // --- controls --------------------------------------------------------------------------------
