@@ -153,8 +153,9 @@ export async function newWatchedContext(flow, browser, origin) {
 /**
  * A fresh school for one flow: data dir, bootstrap admin, server, headless Chromium and a page.
  * Records requests to other origins and uncaught page errors for `assertClean`.
+ * `options.browserArgs` adds Chromium flags (e.g. fake camera and microphone for the video flow).
  */
-export async function startSchool(flow) {
+export async function startSchool(flow, options = {}) {
   const bin = process.env.SCHULHOF_BIN;
   if (!bin) throw new Error('SCHULHOF_BIN is not set: point it at the schulhof server binary, e.g. SCHULHOF_BIN=target/debug/schulhof');
   if (!fs.existsSync(bin)) throw new Error(`SCHULHOF_BIN=${bin} does not exist`);
@@ -188,6 +189,7 @@ export async function startSchool(flow) {
       '--disable-quic',
       '--no-first-run',
       '--disable-sync',
+      ...(options.browserArgs ?? []),
     ],
   });
   flow.cleanups.push(() => browser.close());
@@ -265,7 +267,8 @@ export function apiClient(origin) {
 
 /**
  * The admin sets up a teacher (leader) and a pupil with the parents' consent in class 5a and
- * switches on `modules`; returns the created teacher, pupil and group.
+ * switches on `modules`; returns the created teacher, pupil and group, and the admin's API client
+ * (for more setup).
  */
 export async function setUpClass(flow, school, modules) {
   const { origin, boot } = school;
@@ -292,7 +295,7 @@ export async function setUpClass(flow, school, modules) {
     check(sw.enabled === true, `module ${module} switched on`);
   }
   flow.log(`set up: teacher anna.lehrer, pupil max.muster, class 5a, modules ${modules.join(' + ')}`);
-  return { teacher, pupil, group };
+  return { teacher, pupil, group, api };
 }
 
 export function screenshot(page, name) {

@@ -5,10 +5,12 @@ import { documentsFlow } from './documents_flow.mjs';
 import { importFlow } from './import_flow.mjs';
 import { runFlows } from './lib.mjs';
 import { messengerFlow } from './messenger_flow.mjs';
+import { videoFlow } from './video_flow.mjs';
 
 await runFlows([
   ['admin_flow', adminFlow],
   ['import_flow', importFlow],
   ['messenger_flow', messengerFlow, 240_000],
   ['documents_flow', documentsFlow, 240_000],
+  ['video_flow', videoFlow, 240_000],
 ]);
