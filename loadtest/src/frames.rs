@@ -210,7 +210,7 @@ mod tests {
         let json = text(&subscribed);
         let frame = decode(&json).unwrap();
         assert_eq!((frame.kind.as_ref(), frame.id, frame.seq), ("subscribed", Some(1), Some(57)));
-        let json = text(&ServerFrame::Ack { id: 9, seq: Some(58) });
+        let json = text(&ServerFrame::Ack { id: 9, seq: Some(58), body: None });
         let ack = decode(&json).unwrap();
         assert_eq!((ack.kind.as_ref(), ack.id, ack.seq), ("ack", Some(9), Some(58)));
         let error = ServerFrame::Error {

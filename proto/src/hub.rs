@@ -25,6 +25,9 @@ pub enum Topic {
     Poll(String),
     /// One user's private notifications (only that user may subscribe).
     User(UserId),
+    /// Signalling of a group's video lesson (docs/video.md): requests are publishes answered by
+    /// `ack` bodies; the server pushes `signal` frames to single connections.
+    Video(GroupId),
 }
 
 impl Topic {
@@ -46,6 +49,7 @@ impl fmt::Display for Topic {
             Topic::Chat(id) => write!(f, "chat:{id}"),
             Topic::Poll(id) => write!(f, "poll:{id}"),
             Topic::User(id) => write!(f, "user:{id}"),
+            Topic::Video(id) => write!(f, "video:{id}"),
         }
     }
 }
@@ -68,6 +72,7 @@ impl FromStr for Topic {
         match kind {
             "group" => id.parse().map(Topic::Group).map_err(|_| BadTopic),
             "user" => id.parse().map(Topic::User).map_err(|_| BadTopic),
+            "video" => id.parse().map(Topic::Video).map_err(|_| BadTopic),
             "chat" => plain_id(id).map(Topic::Chat),
             "poll" => plain_id(id).map(Topic::Poll),
             _ => Err(BadTopic),
@@ -129,6 +134,9 @@ pub enum ServerFrame {
         id: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         seq: Option<u64>,
+        /// The result of a request that returns one (video signalling: the SDP answer, …).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body: Option<serde_json::Value>,
     },
     /// A subscription is active. `seq` is the topic's latest sequence number; `online` lists the
     /// users present (presence topics). Missed messages (after `since`) follow as `message`s.
@@ -175,6 +183,11 @@ pub enum ServerFrame {
     Pong {
         id: u64,
     },
+    /// A push to this one connection (video signalling); never stored or replayed.
+    Signal {
+        topic: Topic,
+        body: serde_json::Value,
+    },
 }
 
 /// Why a request failed.
@@ -199,6 +212,18 @@ pub enum HubErrorCode {
     PollClosed,
     /// The choices do not fit the poll (single choice: exactly one option).
     InvalidVote,
+    /// Video lessons (docs/video.md).
+    VideoNotStarted,
+    VideoLocked,
+    VideoFull,
+    VideoNodeFull,
+    VideoNotJoined,
+    VideoNotAdmitted,
+    VideoNotModerator,
+    VideoUnmuteNotAllowed,
+    VideoRemoved,
+    VideoBadSdp,
+    VideoElsewhere,
     Internal,
 }
 
@@ -305,7 +330,8 @@ mod tests {
             frame,
             ClientFrame::Subscribe { id: 7, topic: Topic::Chat("x".into()), since: Some(3) }
         );
-        let ack = serde_json::to_string(&ServerFrame::Ack { id: 7, seq: None }).unwrap();
+        let ack =
+            serde_json::to_string(&ServerFrame::Ack { id: 7, seq: None, body: None }).unwrap();
         assert_eq!(ack, r#"{"type":"ack","id":7}"#);
         assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"explode","id":1}"#).is_err());
     }

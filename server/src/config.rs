@@ -121,6 +121,24 @@ pub struct ConfigOptions {
     /// Directory with the built web client [default: ./web/dist].
     #[arg(long, global = true, env = "SCHULHOF_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
+    /// UDP address of the video SFU (one socket for all lessons) [default: 127.0.0.1:0, any
+    /// free port; in production e.g. 0.0.0.0:40000].
+    #[arg(long, global = true, env = "SCHULHOF_VIDEO_UDP")]
+    pub video_udp: Option<SocketAddr>,
+    /// ICE-TCP address of the video SFU (fallback where UDP is blocked) [default: 127.0.0.1:0].
+    #[arg(long, global = true, env = "SCHULHOF_VIDEO_TCP")]
+    pub video_tcp: Option<SocketAddr>,
+    /// The address browsers reach the SFU at, announced as its ICE candidate (behind NAT: the
+    /// public IP) [default: the UDP address].
+    #[arg(long, global = true, env = "SCHULHOF_VIDEO_PUBLIC_IP")]
+    pub video_public_ip: Option<std::net::IpAddr>,
+    /// STUN/TURN servers for the browsers, as JSON (`[{"urls":[…],"username":…,"credential":…}]`).
+    #[arg(long, global = true, env = "SCHULHOF_VIDEO_ICE_SERVERS")]
+    pub video_ice_servers: Option<String>,
+    /// This node's public base URL for video lessons it hosts (several nodes: each its own)
+    /// [default: the public URL].
+    #[arg(long, global = true, env = "SCHULHOF_VIDEO_NODE_URL")]
+    pub video_node_url: Option<Url>,
 }
 
 /// Where the directory lives.
@@ -149,6 +167,8 @@ pub struct Config {
     pub hub: crate::hub::core::HubLimits,
     /// Limits of live documents (documented defaults; tests may change them).
     pub documents: crate::documents::DocumentLimits,
+    /// The video SFU: addresses, caps and ICE servers.
+    pub video: crate::video::VideoConfig,
 }
 
 /// How long data about people is kept (DSGVO deletion concept).
@@ -188,6 +208,8 @@ pub enum ConfigError {
     DatabaseUrl(String),
     #[error("the public URL must be http:// or https:// without a path (got {0})")]
     PublicUrl(Url),
+    #[error("video ICE servers must be a JSON array (got {0:?})")]
+    IceServers(String),
 }
 
 impl Config {
@@ -231,6 +253,25 @@ impl Config {
             web_dir: options.web_dir.or(file.web_dir).unwrap_or_else(|| PathBuf::from("web/dist")),
             hub: crate::hub::core::HubLimits::default(),
             documents: crate::documents::DocumentLimits::default(),
+            video: crate::video::VideoConfig {
+                udp: options
+                    .video_udp
+                    .or(file.video_udp)
+                    .unwrap_or(crate::video::VideoConfig::LOOPBACK_ANY),
+                tcp: options
+                    .video_tcp
+                    .or(file.video_tcp)
+                    .or(Some(crate::video::VideoConfig::LOOPBACK_ANY)),
+                public_ip: options.video_public_ip.or(file.video_public_ip),
+                ice_servers: match options.video_ice_servers.or(file.video_ice_servers) {
+                    Some(text) => {
+                        serde_json::from_str(&text).map_err(|_| ConfigError::IceServers(text))?
+                    }
+                    None => serde_json::Value::Array(Vec::new()),
+                },
+                node_url: options.video_node_url.or(file.video_node_url),
+                ..crate::video::VideoConfig::default()
+            },
             retention: Retention {
                 purge_grace_days: options
                     .purge_grace_days
@@ -259,6 +300,7 @@ impl Config {
             retention: Retention::default(),
             hub: crate::hub::core::HubLimits::default(),
             documents: crate::documents::DocumentLimits::default(),
+            video: crate::video::VideoConfig::default(),
         }
     }
 

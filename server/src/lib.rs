@@ -26,6 +26,7 @@ pub mod routes;
 pub mod state;
 pub mod store;
 pub mod validate;
+pub mod video;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -90,6 +91,10 @@ pub async fn run(
     if cluster.is_some() {
         tasks.push(tokio::spawn(documents::run_catch_up(state.clone())));
     }
+    if let Some(events) = state.video.take_events() {
+        tasks.push(tokio::spawn(video::run_events(state.clone(), events)));
+    }
+    tasks.push(tokio::spawn(video::run_metrics(state.clone())));
     if let (Some(cluster), Some(changes)) = (cluster, presence_changes) {
         tasks.extend(hub::cluster::start(&state, cluster, changes).await?);
     }
@@ -103,6 +108,8 @@ pub async fn run(
     let hub_state = state.clone();
     let shutdown = async move {
         shutdown.await;
+        // Video participants are told to rejoin (on another node) before the hub closes.
+        hub_state.video.drain(&hub_state).await;
         // Upgraded WebSockets do not hold up the HTTP shutdown: tell their clients to go.
         hub_state.hub.close_all(hub_state.now_ms());
         hub_state.documents.notify_all(|| Control::Evict {
@@ -137,5 +144,8 @@ pub async fn build_state(
 ) -> Result<SharedState, ServerError> {
     let secret = new_token().map_err(|e| ServerError::Startup(e.to_string()))?;
     let dummy = hash_password(secret).await.map_err(|e| ServerError::Startup(e.to_string()))?;
-    Ok(Arc::new(AppState::new(config, store, clock, dummy, hub, cluster)))
+    let video = video::Video::start(config.video.clone())
+        .await
+        .map_err(|e| ServerError::Startup(format!("video SFU: {e}")))?;
+    Ok(Arc::new(AppState::new(config, store, clock, dummy, hub, cluster, video)))
 }

@@ -8,6 +8,7 @@ use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use crate::state::SharedState;
@@ -31,6 +32,13 @@ pub struct Metrics {
     pub chat_messages: Counter,
     pub poll_votes: Counter,
     pub poll_broadcasts: Counter,
+    pub video_participants: Gauge,
+    pub video_rooms: Gauge,
+    pub video_forwarded_packets: Counter,
+    pub video_forwarded_bytes: Counter,
+    pub video_received_packets: Counter,
+    /// Ingress packet loss in per mille, averaged over the node's rooms.
+    pub video_ingress_loss_permille: Gauge,
 }
 
 impl Metrics {
@@ -54,7 +62,73 @@ impl Metrics {
             "Live poll result broadcasts (coalesced)",
             poll_broadcasts.clone(),
         );
-        Self { registry, http_requests, logins, chat_messages, poll_votes, poll_broadcasts }
+        let video_participants = Gauge::default();
+        registry.register(
+            "video_participants",
+            "Video participants on this node",
+            video_participants.clone(),
+        );
+        let video_rooms = Gauge::default();
+        registry.register(
+            "video_rooms",
+            "Video media rooms (lessons and breakout rooms) on this node",
+            video_rooms.clone(),
+        );
+        let video_forwarded_packets = Counter::default();
+        registry.register(
+            "video_forwarded_packets",
+            "RTP packets forwarded by the SFU",
+            video_forwarded_packets.clone(),
+        );
+        let video_forwarded_bytes = Counter::default();
+        registry.register(
+            "video_forwarded_bytes",
+            "RTP payload bytes forwarded by the SFU",
+            video_forwarded_bytes.clone(),
+        );
+        let video_received_packets = Counter::default();
+        registry.register(
+            "video_received_packets",
+            "RTP packets received by the SFU",
+            video_received_packets.clone(),
+        );
+        let video_ingress_loss_permille = Gauge::default();
+        registry.register(
+            "video_ingress_loss_permille",
+            "Packet loss towards the SFU (per mille, mean of the rooms)",
+            video_ingress_loss_permille.clone(),
+        );
+        Self {
+            registry,
+            http_requests,
+            logins,
+            chat_messages,
+            poll_votes,
+            poll_broadcasts,
+            video_participants,
+            video_rooms,
+            video_forwarded_packets,
+            video_forwarded_bytes,
+            video_received_packets,
+            video_ingress_loss_permille,
+        }
+    }
+
+    /// Copies the SFU's node counters (`last` is the previous reading).
+    pub fn video(
+        &self,
+        last: &schulhof_sfu::MediaStats,
+        now: &schulhof_sfu::MediaStats,
+        rooms: usize,
+    ) {
+        self.video_participants.set(i64::try_from(now.participants).unwrap_or(i64::MAX));
+        self.video_rooms.set(i64::try_from(rooms).unwrap_or(i64::MAX));
+        self.video_forwarded_packets
+            .inc_by(now.forwarded_packets.saturating_sub(last.forwarded_packets));
+        self.video_forwarded_bytes.inc_by(now.forwarded_bytes.saturating_sub(last.forwarded_bytes));
+        self.video_received_packets
+            .inc_by(now.received_packets.saturating_sub(last.received_packets));
+        self.video_ingress_loss_permille.set((now.ingress_loss * 1000.0).round() as i64);
     }
 
     pub fn login(&self, outcome: &'static str) {

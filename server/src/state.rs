@@ -31,6 +31,8 @@ pub struct AppState {
     pub polls: LiveResults,
     /// Open live documents (one room task each) and document connections per user.
     pub documents: crate::documents::LiveDocuments,
+    /// Video lessons: the SFU and the running lessons of this node.
+    pub video: crate::video::Video,
     /// Caps concurrent full-cost argon2 computations (19 MiB each): a login storm waits here
     /// instead of exhausting memory.
     pub password_work: tokio::sync::Semaphore,
@@ -50,6 +52,7 @@ impl AppState {
         dummy_password_hash: String,
         hub: Hub,
         cluster: Option<Arc<Cluster>>,
+        video: crate::video::Video,
     ) -> Self {
         Self {
             config,
@@ -60,6 +63,7 @@ impl AppState {
             cluster,
             polls: LiveResults::default(),
             documents: crate::documents::LiveDocuments::default(),
+            video,
             password_work: tokio::sync::Semaphore::new(PASSWORD_WORKERS),
             throttle: Mutex::new(LoginThrottle::new(ThrottleRules::default())),
             chat_writes: Mutex::default(),

@@ -18,3 +18,4 @@ mod ops;
 mod polls;
 mod tenants;
 mod tidy;
+mod video;

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod hub_client;
+pub mod media_peer;
 pub mod node;
 pub mod yjs_client;
 

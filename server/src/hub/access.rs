@@ -74,6 +74,24 @@ pub async fn authorize(
             messenger::service::membership(state, session, room).await.map_err(|e| from_api(&e))?;
             Ok(())
         }
+        Topic::Video(group) => {
+            module_on(state, school, Module::Video).await?;
+            if session.user.status != UserStatus::Active {
+                return Err(HubErrorCode::Forbidden);
+            }
+            let member = state
+                .store
+                .membership_role(school, *group, session.user.id)
+                .await
+                .map_err(internal)?;
+            let invited = state
+                .video
+                .lessons()
+                .by_group
+                .get(group)
+                .is_some_and(|l| l.invited.contains(&session.user.id));
+            if member.is_some() || invited { Ok(()) } else { Err(HubErrorCode::Forbidden) }
+        }
         Topic::Poll(poll) => {
             module_on(state, school, Module::Polls).await?;
             let poll: PollId = poll.parse().map_err(|_| HubErrorCode::Forbidden)?;

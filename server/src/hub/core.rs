@@ -302,7 +302,7 @@ impl<F: HubFrame> HubCore<F> {
         }
         out.push(Output::Send {
             conn,
-            frame: encode(&ServerFrame::Ack { id: request, seq: None }),
+            frame: encode(&ServerFrame::Ack { id: request, seq: None, body: None }),
         });
     }
 
@@ -345,7 +345,7 @@ impl<F: HubFrame> HubCore<F> {
         }
         let Some(from) = self.user_of(conn) else { return };
         let seq = self.deliver(topic, None, from, now_ms, payload.into(), out);
-        let ack = ServerFrame::Ack { id: request, seq: (seq > 0).then_some(seq) };
+        let ack = ServerFrame::Ack { id: request, seq: (seq > 0).then_some(seq), body: None };
         out.push(Output::Send { conn, frame: encode(&ack) });
     }
 

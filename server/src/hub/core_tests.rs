@@ -50,7 +50,7 @@ fn subscribers_receive_publishes_with_sequence_numbers_and_the_sender_gets_an_ac
     assert_eq!((*seq, *from, body["text"].as_str()), (1, anna, Some("Hallo 5a")));
     let to_anna = frames_to(&out, c[0]);
     assert!(matches!(to_anna[0], ServerFrame::Message { .. }), "the sender sees her message too");
-    assert_eq!(to_anna[1], ServerFrame::Ack { id: 2, seq: Some(1) });
+    assert_eq!(to_anna[1], ServerFrame::Ack { id: 2, seq: Some(1), body: None });
     assert!(frames_to(&out, c[2]).is_empty(), "not subscribed, receives nothing");
 
     // Publishing without a subscription is refused with an error, nothing is delivered.
@@ -66,7 +66,7 @@ fn subscribers_receive_publishes_with_sequence_numbers_and_the_sender_gets_an_ac
     out.clear();
     core.unsubscribe(c[1], 4, &topic, 30, &mut out);
     core.publish(c[0], 5, topic, json!({}), 40, &mut out);
-    assert_eq!(frames_to(&out, c[1]), [ServerFrame::Ack { id: 4, seq: None }]);
+    assert_eq!(frames_to(&out, c[1]), [ServerFrame::Ack { id: 4, seq: None, body: None }]);
 }
 
 #[test]
@@ -301,5 +301,5 @@ fn binary_payloads_share_the_numbering_and_the_history() {
     assert_eq!(to_ben.len(), 2);
     // seq (8) + topic length (2) + "group:<uuid>" (42) + sender (16) + payload (3)
     assert_eq!(to_ben[1], "binary:71", "the binary envelope reaches Ben");
-    assert!(frames_to(&out, c[0]).contains(&ServerFrame::Ack { id: 3, seq: Some(2) }));
+    assert!(frames_to(&out, c[0]).contains(&ServerFrame::Ack { id: 3, seq: Some(2), body: None }));
 }

@@ -46,6 +46,45 @@ pub fn error_text(code: HubErrorCode) -> (&'static str, &'static str) {
         HubErrorCode::InvalidVote => {
             ("These choices do not fit the poll.", "Diese Auswahl passt nicht zur Umfrage.")
         }
+        HubErrorCode::VideoNotStarted => {
+            ("The video lesson has not started yet.", "Die Videostunde hat noch nicht begonnen.")
+        }
+        HubErrorCode::VideoLocked => {
+            ("The video lesson is locked.", "Die Videostunde ist abgeschlossen.")
+        }
+        HubErrorCode::VideoFull => (
+            "The video lesson has its maximum of participants.",
+            "Die Videostunde hat bereits die höchste Teilnehmerzahl.",
+        ),
+        HubErrorCode::VideoNodeFull => (
+            "The server hosts its maximum of video lessons; try again shortly.",
+            "Der Server hat die höchste Zahl an Videostunden erreicht; bitte gleich erneut versuchen.",
+        ),
+        HubErrorCode::VideoNotJoined => {
+            ("Join the video lesson first.", "Bitte zuerst der Videostunde beitreten.")
+        }
+        HubErrorCode::VideoNotAdmitted => {
+            ("You are still in the waiting room.", "Du bist noch im Warteraum.")
+        }
+        HubErrorCode::VideoNotModerator => (
+            "Only the lesson's moderators may do this.",
+            "Das dürfen nur die Moderierenden der Stunde.",
+        ),
+        HubErrorCode::VideoUnmuteNotAllowed => (
+            "The teacher has not allowed you to unmute.",
+            "Die Lehrkraft hat das Einschalten des Mikrofons nicht erlaubt.",
+        ),
+        HubErrorCode::VideoRemoved => (
+            "You were removed from this video lesson.",
+            "Du wurdest aus dieser Videostunde entfernt.",
+        ),
+        HubErrorCode::VideoBadSdp => {
+            ("The session description cannot be used.", "Die Sitzungsbeschreibung ist unbrauchbar.")
+        }
+        HubErrorCode::VideoElsewhere => (
+            "The video lesson runs on another server; connect there.",
+            "Die Videostunde läuft auf einem anderen Server; bitte dort verbinden.",
+        ),
         HubErrorCode::Internal => {
             ("Something went wrong on the server.", "Auf dem Server ist ein Fehler aufgetreten.")
         }

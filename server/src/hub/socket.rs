@@ -122,6 +122,7 @@ async fn serve(state: SharedState, socket: WebSocket, session: AuthenticatedSess
         _ = &mut writer => true,
     };
     state.hub.disconnect(conn, state.now_ms());
+    crate::video::ops::connection_closed(&state, conn).await;
     if !writer_done {
         // The writer sends the close frame (if one was asked for) and ends by itself.
         let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT + Duration::from_secs(1), writer).await;
@@ -260,7 +261,21 @@ async fn handle_frame(
                 match service_frames::vote(state, session, poll, body).await {
                     Ok(()) => state.hub.send_to(
                         conn,
-                        encode(&ServerFrame::Ack { id, seq: None }),
+                        encode(&ServerFrame::Ack { id, seq: None, body: None }),
+                        state.now_ms(),
+                    ),
+                    Err(code) => reply_error(state, conn, id, code),
+                }
+            }
+            Topic::Video(group) => {
+                // Subscribed (so authorized) and within the rate limit, then applied.
+                if state.hub.accept_publish(conn, id, &topic, state.now_ms()).is_none() {
+                    return;
+                }
+                match crate::video::ops::handle(state, conn, session, *group, body).await {
+                    Ok(body) => state.hub.send_to(
+                        conn,
+                        encode(&ServerFrame::Ack { id, seq: None, body: Some(body) }),
                         state.now_ms(),
                     ),
                     Err(code) => reply_error(state, conn, id, code),
@@ -294,7 +309,7 @@ async fn publish(state: &SharedState, conn: ConnId, id: u64, topic: Topic, paylo
     };
     match cluster.publish(&event).await {
         Ok(seq) => {
-            let ack = ServerFrame::Ack { id, seq: (seq > 0).then_some(seq) };
+            let ack = ServerFrame::Ack { id, seq: (seq > 0).then_some(seq), body: None };
             state.hub.send_to(conn, encode(&ack), state.now_ms());
         }
         Err(error) => {
@@ -307,7 +322,7 @@ async fn publish(state: &SharedState, conn: ConnId, id: u64, topic: Topic, paylo
 /// A binary frame: a publish with a binary payload (see `schulhof_proto::hub::binary`).
 async fn handle_binary(state: &SharedState, conn: ConnId, bytes: &[u8]) {
     match binary::decode_publish(bytes) {
-        Some((id, Topic::Chat(_) | Topic::Poll(_), _)) => {
+        Some((id, Topic::Chat(_) | Topic::Poll(_) | Topic::Video(_), _)) => {
             reply_error(state, conn, u64::from(id), HubErrorCode::Forbidden)
         }
         Some((id, topic, payload)) => {

@@ -14,6 +14,7 @@ mod me;
 mod ops;
 mod polls;
 mod users;
+mod video;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -76,6 +77,9 @@ pub fn app(state: SharedState) -> Router {
         .route("/chat/search", get(chat::search))
         .route("/chat/contacts", get(chat::contacts))
         .route("/chat/settings", get(chat::settings).put(chat::save_settings))
+        .route("/video/lessons", get(video::lessons))
+        .route("/video/settings", get(video::settings).put(video::save_settings))
+        .route("/video/{group}/connect", get(video::connect))
         .route("/documents", get(documents::list).post(documents::create))
         .route(
             "/documents/{id}",

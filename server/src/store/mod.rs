@@ -16,6 +16,7 @@ mod rows;
 mod schools;
 mod sessions;
 mod users;
+mod video;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -1,0 +1,315 @@
+//! Video lessons end to end: signalling over the hub (docs/video.md) with str0m peers sending
+//! real media over loopback UDP through the server's SFU; and who may not join (non-members,
+//! switched-off module, restricted accounts, locked lessons, the waiting room, removal).
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use schulhof_proto::ErrorCode;
+use schulhof_proto::hub::{HubErrorCode, ServerFrame, Topic};
+use serde_json::{Value, json};
+use str0m::media::Mid;
+use testkit::hub_client::HubClient;
+use testkit::media_peer::MediaPeer;
+use testkit::{Client, TestServer, expect_error};
+
+use crate::messenger::{Class, class_of, hub_of, join as add_member};
+
+/// A hub connection used for one lesson: requests and the signals it received.
+struct Lesson {
+    hub: HubClient,
+    topic: Topic,
+    signals: Vec<Value>,
+}
+
+impl Lesson {
+    async fn open(client: &Client, class: &Class) -> Result<Self, HubErrorCode> {
+        let mut hub = hub_of(client).await;
+        let topic = Topic::Video(class.group.id);
+        match hub.subscribe(&topic, None).await {
+            ServerFrame::Subscribed { .. } => Ok(Lesson { hub, topic, signals: Vec::new() }),
+            ServerFrame::Error { code, .. } => Err(code),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    async fn request(&mut self, body: Value) -> Result<Value, HubErrorCode> {
+        let id = self.hub.publish(&self.topic, body).await;
+        loop {
+            match self.hub.frame().await {
+                ServerFrame::Ack { id: got, body, .. } if got == id => {
+                    return Ok(body.unwrap_or(Value::Null));
+                }
+                ServerFrame::Error { id: got, code, .. } if got == id => return Err(code),
+                ServerFrame::Signal { body, .. } => self.signals.push(body),
+                _ => {}
+            }
+        }
+    }
+
+    /// The newest `state` signal that satisfies `check` (waiting for more as needed).
+    async fn state_where(&mut self, check: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            if let Some(state) = self.signals.iter().rev().find(|s| s["event"] == "state")
+                && check(state)
+            {
+                return state.clone();
+            }
+            match tokio::time::timeout(Duration::from_secs(10), self.hub.frame()).await {
+                Ok(ServerFrame::Signal { body, .. }) => self.signals.push(body),
+                Ok(_) => {}
+                Err(_) => panic!("no matching state; last: {:?}", self.signals.last()),
+            }
+        }
+    }
+
+    async fn signal(&mut self, event: &str) -> Value {
+        loop {
+            if let Some(signal) = self.signals.iter().find(|s| s["event"] == event) {
+                return signal.clone();
+            }
+            match tokio::time::timeout(Duration::from_secs(10), self.hub.frame()).await {
+                Ok(ServerFrame::Signal { body, .. }) => self.signals.push(body),
+                Ok(_) => {}
+                Err(_) => panic!("no {event} signal"),
+            }
+        }
+    }
+
+    /// Offers through `peer` and applies the answer.
+    async fn negotiate(
+        &mut self,
+        peer: &MediaPeer,
+        publish: &[&'static str],
+        receive: &[(u64, &'static str)],
+    ) -> Vec<String> {
+        let offer = peer.offer(publish, receive).await;
+        let mids = offer.mids.iter().map(ToString::to_string).collect();
+        let answer = self
+            .request(json!({"op": "offer", "sdp": offer.sdp, "publish": offer.publish, "receive": offer.receive}))
+            .await
+            .expect("offer accepted");
+        peer.accept_answer(offer, answer["sdp"].as_str().unwrap()).await;
+        mids
+    }
+}
+
+async fn video_class(server: &TestServer, pupils: usize) -> Class {
+    let class = class_of(server, pupils).await;
+    class.admin.put_status("/api/modules/video", &json!({ "enabled": true }), StatusCode::OK).await;
+    class
+}
+
+fn track(state: &Value, kind: &str) -> u64 {
+    state["tracks"].as_array().unwrap().iter().find(|t| t["kind"] == kind).unwrap()["id"]
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_lesson_forwards_the_teachers_camera_and_audio_and_mute_all_stops_the_pupils_audio() {
+    let server = TestServer::start().await;
+    let class = video_class(&server, 2).await;
+    let mut teacher = Lesson::open(&class.teacher.0, &class).await.unwrap();
+    let joined = teacher.request(json!({"op": "join"})).await.unwrap();
+    assert_eq!(
+        (joined["status"].as_str(), joined["role"].as_str()),
+        (Some("joined"), Some("moderator"))
+    );
+    let teacher_peer = MediaPeer::start().await;
+    let teacher_mids = teacher.negotiate(&teacher_peer, &["camera", "audio"], &[]).await;
+
+    let mut pupil = Lesson::open(&class.pupils[0].0, &class).await.unwrap();
+    let joined = pupil.request(json!({"op": "join"})).await.unwrap();
+    assert_eq!(joined["role"], "participant");
+    let state = pupil.state_where(|s| s["tracks"].as_array().is_some_and(|t| t.len() == 2)).await;
+    let (camera, audio) = (track(&state, "camera"), track(&state, "audio"));
+    let names: Vec<&str> = state["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names.len(), 2, "{state}");
+    let pupil_peer = MediaPeer::start().await;
+    let pupil_mids =
+        pupil.negotiate(&pupil_peer, &["audio"], &[(camera, "camera"), (audio, "audio")]).await;
+    pupil.request(json!({"op": "view", "tiles": {camera.to_string(): 360}})).await.unwrap();
+
+    // The teacher's peer sends all three layers (keyframes every 10 packets) and audio.
+    let (cam_mid, audio_mid) =
+        (Mid::from(teacher_mids[0].as_str()), Mid::from(teacher_mids[1].as_str()));
+    let (video_slot, audio_slot) = (pupil_mids[1].clone(), pupil_mids[2].clone());
+    for seq in 1..=60u64 {
+        for rid in ["q", "h", "f"] {
+            teacher_peer.send_vp8(cam_mid, Some(rid), seq, seq % 10 == 1, rid.as_bytes()[0]).await;
+        }
+        teacher_peer.send_opus(audio_mid, seq, 1).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        if pupil_peer.received_on(&video_slot) > 10 && pupil_peer.received_on(&audio_slot) > 10 {
+            break;
+        }
+    }
+    assert!(pupil_peer.connected() && teacher_peer.connected());
+    let seen = pupil_peer.seen.lock().unwrap().packets.clone();
+    let video: Vec<u8> = seen.iter().filter(|(m, _)| *m == video_slot).map(|(_, p)| p[5]).collect();
+    assert!(video.len() > 10, "the pupil receives the camera: {}", video.len());
+    assert!(
+        video.iter().all(|l| *l == b'h'),
+        "one layer, the medium one for a 360 px tile: {video:?}"
+    );
+    assert!(pupil_peer.received_on(&audio_slot) > 10, "and the audio");
+
+    // The pupil speaks; the teacher receives it, until "mute all".
+    let state = teacher.state_where(|s| s["tracks"].as_array().is_some_and(|t| t.len() == 1)).await;
+    let pupil_audio = track(&state, "audio");
+    let teacher_slot =
+        teacher.negotiate(&teacher_peer, &[], &[(pupil_audio, "audio")]).await[0].clone();
+    let pupil_audio_mid = Mid::from(pupil_mids[0].as_str());
+    for seq in 1..=20u64 {
+        pupil_peer.send_opus(pupil_audio_mid, seq, 2).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let before = teacher_peer.received_on(&teacher_slot);
+    assert!(before > 5, "the teacher hears the pupil: {before}");
+    teacher.request(json!({"op": "mute_all"})).await.unwrap();
+    assert_eq!(pupil.signal("force_mute").await["kind"], "audio");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let muted_at = teacher_peer.received_on(&teacher_slot);
+    for seq in 21..=40u64 {
+        pupil_peer.send_opus(pupil_audio_mid, seq, 2).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(teacher_peer.received_on(&teacher_slot), muted_at, "muted audio is not forwarded");
+    // Unmuting is refused while pupils may not unmute, allowed after the teacher lets them speak.
+    teacher.request(json!({"op": "allow_unmute", "allowed": false})).await.unwrap();
+    let refused = pupil.request(json!({"op": "mute", "kind": "audio", "muted": false})).await;
+    assert_eq!(refused, Err(HubErrorCode::VideoUnmuteNotAllowed));
+    pupil.request(json!({"op": "hand", "raised": true})).await.unwrap();
+    let state = teacher
+        .state_where(|s| s["participants"].as_array().unwrap().iter().any(|p| !p["hand"].is_null()))
+        .await;
+    let pupil_id = state["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| !p["hand"].is_null())
+        .unwrap()["id"]
+        .clone();
+    teacher.request(json!({"op": "allow_speak", "participant": pupil_id})).await.unwrap();
+    pupil.request(json!({"op": "mute", "kind": "audio", "muted": false})).await.unwrap();
+    for seq in 41..=50u64 {
+        pupil_peer.send_opus(pupil_audio_mid, seq, 2).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(teacher_peer.received_on(&teacher_slot) > muted_at, "audio flows again");
+
+    // The lesson shows in the list with media counters for the teacher.
+    let lessons: Vec<Value> = class.teacher.0.get_ok("/api/video/lessons").await;
+    assert_eq!(lessons.len(), 1);
+    assert_eq!(lessons[0]["participants"], 2);
+    assert!(lessons[0]["stats"]["forwarded_packets"].as_u64().unwrap() > 20);
+    let pupil_view: Vec<Value> = class.pupils[1].0.get_ok("/api/video/lessons").await;
+    assert!(pupil_view[0].get("stats").is_none(), "counters are for staff");
+
+    // Ending the lesson tells everyone.
+    teacher.request(json!({"op": "end"})).await.unwrap();
+    pupil.signal("ended").await;
+    let lessons: Vec<Value> = class.teacher.0.get_ok("/api/video/lessons").await;
+    assert!(lessons.is_empty());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn only_members_join_and_moderators_control_lock_waiting_room_and_removal() {
+    let server = TestServer::start().await;
+    let class = video_class(&server, 2).await;
+    let (pupil_a, pupil_b) = (&class.pupils[0].0, &class.pupils[1].0);
+
+    // Pupils cannot start a lesson; non-members cannot even subscribe.
+    let mut a = Lesson::open(pupil_a, &class).await.unwrap();
+    assert_eq!(a.request(json!({"op": "join"})).await, Err(HubErrorCode::VideoNotStarted));
+    let other = class_of_outsider(&server, &class).await;
+    assert_eq!(Lesson::open(&other, &class).await.err(), Some(HubErrorCode::Forbidden));
+    let status = other.get(&format!("/api/video/{}/connect", class.group.id)).await.status();
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let mut teacher = Lesson::open(&class.teacher.0, &class).await.unwrap();
+    teacher.request(json!({"op": "join"})).await.unwrap();
+    assert_eq!(
+        a.request(json!({"op": "lock", "locked": true})).await,
+        Err(HubErrorCode::VideoNotJoined)
+    );
+
+    // Locked: nobody new comes in.
+    teacher.request(json!({"op": "lock", "locked": true})).await.unwrap();
+    assert_eq!(a.request(json!({"op": "join"})).await, Err(HubErrorCode::VideoLocked));
+    teacher.request(json!({"op": "lock", "locked": false})).await.unwrap();
+
+    // Waiting room: the pupil waits, may not negotiate, and is admitted by the teacher.
+    teacher.request(json!({"op": "waiting_room", "enabled": true})).await.unwrap();
+    let waiting = a.request(json!({"op": "join"})).await.unwrap();
+    assert_eq!(waiting["status"], "waiting");
+    let refused =
+        a.request(json!({"op": "offer", "sdp": "v=0", "publish": {}, "receive": {}})).await;
+    assert_eq!(refused, Err(HubErrorCode::VideoNotAdmitted));
+    let state =
+        teacher.state_where(|s| s["waiting"].as_array().is_some_and(|w| w.len() == 1)).await;
+    let a_id = state["waiting"][0]["id"].clone();
+    assert_eq!(state["waiting"][0]["name"].as_str().map(str::is_empty), Some(false));
+    teacher.request(json!({"op": "admit", "participant": a_id})).await.unwrap();
+    a.state_where(|s| s["me"]["status"] == "joined").await;
+    assert_eq!(a.request(json!({"op": "mute_all"})).await, Err(HubErrorCode::VideoNotModerator));
+    let pupil_state = a.state_where(|s| s["me"]["status"] == "joined").await;
+    assert_eq!(pupil_state["waiting"], json!([]), "pupils do not see the waiting room");
+
+    // Removed: told so, and cannot come back to this lesson.
+    teacher.request(json!({"op": "remove", "participant": a_id})).await.unwrap();
+    a.signal("removed").await;
+    assert_eq!(a.request(json!({"op": "join"})).await, Err(HubErrorCode::VideoRemoved));
+
+    // A bad request gets a clear error.
+    let mut b = Lesson::open(pupil_b, &class).await.unwrap();
+    assert_eq!(b.request(json!({"op": "fly"})).await, Err(HubErrorCode::BadFrame));
+
+    // The module switched off: no subscription.
+    class
+        .admin
+        .put_status("/api/modules/video", &json!({ "enabled": false }), StatusCode::OK)
+        .await;
+    assert_eq!(Lesson::open(pupil_b, &class).await.err(), Some(HubErrorCode::ModuleDisabled));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_restricted_pupil_is_refused() {
+    let server = TestServer::start().await;
+    let class = video_class(&server, 0).await;
+    // A pupil without the consent her age needs is restricted, even as a member of the class.
+    let rita: schulhof_proto::CreatedUser = class
+        .admin
+        .post_ok("/api/users", &json!({ "login": "rita.r", "display_name": "Rita R", "role": "pupil", "birth_date": "2014-01-01" }))
+        .await;
+    class
+        .admin
+        .put_status(
+            &format!("/api/groups/{}/members/{}", class.group.id, rita.user.id),
+            &json!({ "role": "member" }),
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    let rita = server.login_first_time("rita.r", &rita.initial_password).await;
+    expect_error(rita.get("/api/video/lessons").await, ErrorCode::AccountRestricted).await;
+    let connect = rita.get(&format!("/api/video/{}/connect", class.group.id)).await;
+    expect_error(connect, ErrorCode::AccountRestricted).await;
+    let mut hub = HubClient::connect(&rita).await;
+    assert_eq!(hub.closed().await, 4403, "a restricted account gets no hub, so no lesson");
+    server.stop().await;
+}
+
+/// A teacher of the same school who is not in the class.
+async fn class_of_outsider(server: &TestServer, class: &Class) -> Client {
+    let other_group: schulhof_proto::Group =
+        class.admin.post_ok("/api/groups", &json!({ "name": "9c", "kind": "class" })).await;
+    add_member(server, &class.admin, &other_group, "herr.fremd", "teacher").await.0
+}
