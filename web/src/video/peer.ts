@@ -13,6 +13,49 @@ export const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
 ];
 const SCREEN_MAX_BITRATE = 2_000_000;
 
+/**
+ * The codecs this client offers: Opus for audio, VP8 with RTX for video — what the SFU forwards to everybody
+ * (docs/video.md), H.264 only where a browser has no VP8. Leaving out RED, FEC, VP9, AV1 and the other
+ * H.264 profiles keeps each m-line small, which matters with a whole class: one offer carries an m-line per
+ * remote track and has to fit into one hub frame (64 KiB).
+ */
+export function preferredCodecs(kind: 'audio' | 'video', all: readonly RTCRtpCodec[]): RTCRtpCodec[] {
+  const mime = (c: RTCRtpCodec) => c.mimeType.toLowerCase();
+  if (kind === 'audio') return all.filter((c) => mime(c) === 'audio/opus');
+  const vp8 = all.filter((c) => mime(c) === 'video/vp8');
+  const main = vp8.length > 0 ? vp8 : all.filter((c) => mime(c) === 'video/h264' && /packetization-mode=1/.test(c.sdpFmtpLine ?? '')).slice(0, 1);
+  return [...main, ...all.filter((c) => mime(c) === 'video/rtx')];
+}
+
+/** The RTP header extensions worth their SDP lines: levels, congestion control, mid/rid, orientation. */
+const KEPT_EXTENSIONS = ['ssrc-audio-level', 'abs-send-time', 'transport-wide-cc', 'sdes:mid', 'rtp-stream-id', 'video-orientation'];
+
+export function keepExtension(uri: string): boolean {
+  return KEPT_EXTENSIONS.some((k) => uri.includes(k));
+}
+
+type TrimmableTransceiver = RTCRtpTransceiver & {
+  getHeaderExtensionsToNegotiate?: () => { uri: string; direction: RTCRtpTransceiverDirection }[];
+  setHeaderExtensionsToNegotiate?: (exts: { uri: string; direction: RTCRtpTransceiverDirection | 'stopped' }[]) => void;
+};
+
+/** Restricts a transceiver's codecs and header extensions (best effort: elsewhere the browser offers all). */
+function trimOffer(transceiver: RTCRtpTransceiver, kind: 'audio' | 'video'): void {
+  try {
+    const codecs = preferredCodecs(kind, RTCRtpReceiver.getCapabilities(kind)?.codecs ?? []);
+    if (codecs.some((c) => !c.mimeType.toLowerCase().endsWith('/rtx'))) transceiver.setCodecPreferences(codecs);
+  } catch {
+    // Not supported here.
+  }
+  try {
+    const t = transceiver as TrimmableTransceiver;
+    const exts = t.getHeaderExtensionsToNegotiate?.();
+    if (exts) t.setHeaderExtensionsToNegotiate?.(exts.map((e) => ({ uri: e.uri, direction: keepExtension(e.uri) ? e.direction : 'stopped' })));
+  } catch {
+    // Not supported here.
+  }
+}
+
 export interface Offer {
   sdp: string;
   publish: Record<string, PublishKind>;
@@ -36,6 +79,8 @@ export class PeerLink {
       direction: 'sendonly',
       sendEncodings: CAMERA_ENCODINGS.map((e) => ({ ...e })),
     });
+    trimOffer(this.audio, 'audio');
+    trimOffer(this.camera, 'video');
     if (tracks.screen) this.setScreen(tracks.screen);
   }
 
@@ -50,6 +95,7 @@ export class PeerLink {
     if (track) {
       if (!this.screen) {
         this.screen = this.pc.addTransceiver(track, { direction: 'sendonly', sendEncodings: [{ maxBitrate: SCREEN_MAX_BITRATE }] });
+        trimOffer(this.screen, 'video');
       } else {
         void this.screen.sender.replaceTrack(track);
         this.screen.direction = 'sendonly';
@@ -94,7 +140,9 @@ export class PeerLink {
       if (tr) tr.direction = 'recvonly';
     }
     plan.create.forEach((c, i) => {
-      this.recv.set(this.nextKey + i, this.pc.addTransceiver(c.kind, { direction: 'recvonly' }));
+      const transceiver = this.pc.addTransceiver(c.kind, { direction: 'recvonly' });
+      trimOffer(transceiver, c.kind);
+      this.recv.set(this.nextKey + i, transceiver);
     });
     this.slots = applyPlan(this.slots, plan, this.nextKey);
     this.nextKey += plan.create.length;

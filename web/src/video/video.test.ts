@@ -8,6 +8,7 @@ import { dictionaries, translate } from '../i18n';
 import { errorCode, VIDEO_ERROR_CODES, videoErrorText } from './errors';
 import { buildLayout, clampPage, handPosition, handQueue, pageCount, pageSlice, roundRobin, sameView, viewTiles } from './gallery';
 import { levelOf, mediaErrorKey } from './media';
+import { keepExtension, preferredCodecs } from './peer';
 import { parseAnswer, parseJoinAck, parsePush, parseState, type VideoParticipant, type VideoState } from './protocol';
 import { SerialRunner } from './serial';
 
@@ -212,6 +213,24 @@ describe('error texts', () => {
     expect(mediaErrorKey(new Error('x'))).toBe('video.mediaFailed');
     expect(levelOf(new Float32Array([0, 0]))).toBe(0);
     expect(levelOf(new Float32Array([1, -1]))).toBe(1);
+  });
+});
+
+describe('offer trimming', () => {
+  const codec = (mimeType: string, sdpFmtpLine?: string) => ({ mimeType, clockRate: 90000, sdpFmtpLine });
+  it('offers Opus, and VP8 with RTX (H.264 only without VP8)', () => {
+    const video = [codec('video/VP9'), codec('video/VP8'), codec('video/rtx'), codec('video/H264', 'packetization-mode=1;profile-level-id=42e01f'), codec('video/red'), codec('video/AV1')];
+    expect(preferredCodecs('video', video).map((c) => c.mimeType)).toEqual(['video/VP8', 'video/rtx']);
+    expect(preferredCodecs('video', video.filter((c) => c.mimeType !== 'video/VP8')).map((c) => c.mimeType)).toEqual(['video/H264', 'video/rtx']);
+    expect(preferredCodecs('audio', [codec('audio/red'), codec('audio/opus'), codec('audio/CN')]).map((c) => c.mimeType)).toEqual(['audio/opus']);
+  });
+
+  it('keeps the header extensions the SFU needs', () => {
+    expect(keepExtension('urn:ietf:params:rtp-hdrext:ssrc-audio-level')).toBe(true);
+    expect(keepExtension('http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01')).toBe(true);
+    expect(keepExtension('urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id')).toBe(true);
+    expect(keepExtension('http://www.webrtc.org/experiments/rtp-hdrext/video-timing')).toBe(false);
+    expect(keepExtension('https://aomediacodec.github.io/av1-rtp-spec/#dependency-descriptor-rtp-header-extension')).toBe(false);
   });
 });
 
