@@ -48,6 +48,7 @@ export interface SessionOptions {
 
 /** How long a failed/disconnected media connection may last before the session rejoins. */
 export const MEDIA_GRACE_MS = 5_000;
+const JOIN_RETRY_MS = 3_000;
 const FINAL: ReadonlySet<Phase> = new Set(['ended', 'removed', 'left', 'failed', 'rejoin']);
 /** Join refusals that end the attempt (the rest wait for the hub's next subscription). */
 const FINAL_JOIN_CODES = new Set(['forbidden', 'module_disabled', 'video_not_started', 'video_locked', 'video_full', 'video_node_full', 'video_removed', 'account_restricted']);
@@ -155,7 +156,12 @@ export class VideoSession {
       if (code === 'video_elsewhere') this.stop('rejoin', null);
       else if (code === 'video_removed') this.stop('removed', err);
       else if (FINAL_JOIN_CODES.has(code)) this.stop('failed', err);
-      else this.update({ phase: 'reconnecting', error: code === 'disconnected' ? null : err });
+      else if (code === 'disconnected') this.update({ phase: 'reconnecting', error: null });
+      else {
+        // Timeouts, rate limits and the like: try again (a lost hub connection joins on its own).
+        this.update({ phase: 'reconnecting', error: err });
+        setTimeout(() => attempt === this.attempt && !this.final && void this.join(), JOIN_RETRY_MS);
+      }
     }
   }
 
