@@ -66,6 +66,14 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    let mut config = config;
+    if config.video.node_url.is_none() {
+        // This node's address for video lessons it hosts (other nodes direct users here).
+        config.video.node_url = config
+            .public_url
+            .clone()
+            .or_else(|| url::Url::parse(&format!("http://{}", listener.local_addr().ok()?)).ok());
+    }
     let store = Store::open(&config.database).await?;
     let (hub, cluster, presence_changes) = match &config.redis_url {
         Some(url) => {
@@ -95,6 +103,9 @@ pub async fn run(
         tasks.push(tokio::spawn(video::run_events(state.clone(), events)));
     }
     tasks.push(tokio::spawn(video::run_metrics(state.clone())));
+    if let Some(node_url) = state.video.config.node_url.clone() {
+        tasks.push(tokio::spawn(video::placement::run(state.clone(), node_url)));
+    }
     if let (Some(cluster), Some(changes)) = (cluster, presence_changes) {
         tasks.extend(hub::cluster::start(&state, cluster, changes).await?);
     }

@@ -110,6 +110,8 @@ pub struct Sfu {
     outputs: VecDeque<Output>,
     events: VecDeque<(ParticipantId, Event)>,
     next_participant: u64,
+    /// Tracks are numbered node-wide (never reused, also not across breakout rooms).
+    next_track: u64,
     /// Counters of rooms that closed (so node totals never go backwards).
     closed_stats: MediaStats,
 }
@@ -129,6 +131,7 @@ impl Sfu {
             outputs: VecDeque::new(),
             events: VecDeque::new(),
             next_participant: 0,
+            next_track: 0,
             closed_stats: MediaStats::default(),
         })
     }
@@ -194,7 +197,9 @@ impl Sfu {
                 continue;
             }
             let simulcast = kind == TrackKind::Camera;
-            let track = room.routing.publish(id, kind, simulcast);
+            self.next_track += 1;
+            let track = TrackId(self.next_track);
+            room.routing.publish_as(track, id, kind, simulcast);
             participant.published.insert(mid, Published { track, kind, rids: HashMap::new() });
             tracks_changed = true;
         }
@@ -302,7 +307,9 @@ impl Sfu {
         participant.ingress.clear();
         for published in participant.published.values_mut() {
             let simulcast = published.kind == TrackKind::Camera;
-            published.track = room.routing.publish(id, published.kind, simulcast);
+            self.next_track += 1;
+            published.track = TrackId(self.next_track);
+            room.routing.publish_as(published.track, id, published.kind, simulcast);
         }
         Ok(())
     }

@@ -96,9 +96,21 @@ impl Routing {
     pub fn publish(&mut self, owner: ParticipantId, kind: TrackKind, simulcast: bool) -> TrackId {
         self.next_track += 1;
         let id = TrackId(self.next_track);
+        self.publish_as(id, owner, kind, simulcast);
+        id
+    }
+
+    /// Publishes under an ID chosen by the caller (the SFU numbers tracks node-wide, so an ID
+    /// never means two tracks, even across breakout rooms).
+    pub fn publish_as(
+        &mut self,
+        id: TrackId,
+        owner: ParticipantId,
+        kind: TrackKind,
+        simulcast: bool,
+    ) {
         let simulcast = simulcast && kind != TrackKind::Audio;
         self.tracks.insert(id, Track { owner, kind, simulcast, muted: false });
-        id
     }
 
     pub fn owner(&self, track: TrackId) -> Option<ParticipantId> {

@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 use str0m::media::Mid;
 use testkit::hub_client::HubClient;
 use testkit::media_peer::MediaPeer;
-use testkit::{Client, TestServer, expect_error};
+use testkit::node::NodeProcess;
+use testkit::{Client, TestServer, USER_PASSWORD, expect_error};
 
 use crate::messenger::{Class, class_of, hub_of, join as add_member};
 
@@ -312,4 +313,51 @@ async fn class_of_outsider(server: &TestServer, class: &Class) -> Client {
     let other_group: schulhof_proto::Group =
         class.admin.post_ok("/api/groups", &json!({ "name": "9c", "kind": "class" })).await;
     add_member(server, &class.admin, &other_group, "herr.fremd", "teacher").await.0
+}
+
+#[tokio::test]
+async fn a_lesson_lives_on_one_node_and_moves_when_that_node_dies() {
+    let redis = std::env::var("SCHULHOF_TEST_REDIS_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned());
+    let server = TestServer::start_with(|config| {
+        config.redis_url = Some(redis);
+        config.presence_ttl_seconds = 2;
+    })
+    .await;
+    let node_a = NodeProcess::start(&server.config).await;
+    let class = video_class(&server, 1).await;
+
+    // The teacher starts the lesson on node A.
+    let teacher_a = server.client_for(&node_a.base);
+    assert_eq!(teacher_a.login("frau.lehmann", USER_PASSWORD, None).await.status(), StatusCode::OK);
+    let mut teacher = Lesson::open(&teacher_a, &class).await.unwrap();
+    teacher.request(json!({"op": "join"})).await.unwrap();
+
+    // A pupil on this node is directed to node A, and cannot join the lesson here.
+    let pupil = &class.pupils[0].0;
+    let connect: Value = pupil.get_ok(&format!("/api/video/{}/connect", class.group.id)).await;
+    let node_a_ws = format!("{}/ws", node_a.base.replace("http://", "ws://"));
+    assert_eq!(connect["ws_url"].as_str(), Some(node_a_ws.as_str()));
+    let mut here = Lesson::open(pupil, &class).await.unwrap();
+    assert_eq!(here.request(json!({"op": "join"})).await, Err(HubErrorCode::VideoElsewhere));
+
+    // Node A dies: after its entries expire the lesson is placed again, here.
+    node_a.crash().await;
+    let mut moved = false;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let connect: Value = pupil.get_ok(&format!("/api/video/{}/connect", class.group.id)).await;
+        if connect["ws_url"].is_null() {
+            moved = true;
+            break;
+        }
+    }
+    assert!(moved, "the lesson is reassigned after its node is gone");
+    let teacher_here = server.login("frau.lehmann", USER_PASSWORD).await;
+    let mut teacher = Lesson::open(&teacher_here, &class).await.unwrap();
+    assert_eq!(teacher.request(json!({"op": "join"})).await.unwrap()["status"], "joined");
+    assert_eq!(here.request(json!({"op": "join"})).await.unwrap()["status"], "joined");
+    server.stop().await;
 }

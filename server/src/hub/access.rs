@@ -179,12 +179,15 @@ pub async fn recheck_local(state: &SharedState, user: UserId) {
             }
         }
         for topic in topics {
-            match authorize(state, &session, &topic).await {
-                Ok(()) | Err(HubErrorCode::Internal) => {}
-                Err(HubErrorCode::ModuleDisabled) => {
-                    state.hub.kick(user, &topic, "module_disabled", now)
-                }
-                Err(_) => state.hub.kick(user, &topic, "membership_removed", now),
+            let reason = match authorize(state, &session, &topic).await {
+                Ok(()) | Err(HubErrorCode::Internal) => continue,
+                Err(HubErrorCode::ModuleDisabled) => "module_disabled",
+                Err(_) => "membership_removed",
+            };
+            state.hub.kick(user, &topic, reason, now);
+            if matches!(topic, Topic::Video(_)) {
+                // Out of the group (or the module off): out of its video lesson at once.
+                crate::video::ops::connection_closed(state, conn).await;
             }
         }
     }

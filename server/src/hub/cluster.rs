@@ -143,6 +143,17 @@ impl Cluster {
         format!("{}:hub:{suffix}", self.prefix)
     }
 
+    /// A command connection, the key prefix and this node's ID, for other services' keys
+    /// (video lesson placement).
+    pub fn redis(&self) -> (ConnectionManager, &str, &str) {
+        (self.commands.clone(), &self.prefix, &self.node)
+    }
+
+    /// How long a node's entries live without renewal.
+    pub fn ttl_ms(&self) -> i64 {
+        self.presence_ttl_ms
+    }
+
     fn stream(&self) -> String {
         self.key("events")
     }

@@ -91,7 +91,15 @@ pub async fn connect(
     if member.is_none() && !invited {
         return Err(ApiError::not_found());
     }
-    Ok(Json(json!({ "ws_url": Value::Null, "ice_servers": state.video.config.ice_servers })))
+    let ws_url = match crate::video::placement::locate(&state, group).await {
+        Ok(crate::video::placement::Location::Here) => Value::Null,
+        Ok(crate::video::placement::Location::Elsewhere(url)) => Value::String(url),
+        Err(error) => {
+            tracing::warn!(%error, "video placement failed");
+            return Err(ApiError::new(ErrorCode::Unavailable));
+        }
+    };
+    Ok(Json(json!({ "ws_url": ws_url, "ice_servers": state.video.config.ice_servers })))
 }
 
 #[derive(Debug, Serialize, Deserialize)]

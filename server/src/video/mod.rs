@@ -6,6 +6,7 @@
 
 pub mod lesson;
 pub mod ops;
+pub mod placement;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};

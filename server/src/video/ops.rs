@@ -162,6 +162,19 @@ async fn resolve_joiner(
         None if invited => Role::Participant,
         None => return Err(HubErrorCode::Forbidden),
     };
+    let hosted_here = state.video.lessons().by_group.contains_key(&group);
+    if !hosted_here {
+        match super::placement::locate(state, group).await {
+            Ok(super::placement::Location::Here) => {}
+            Ok(super::placement::Location::Elsewhere(_)) => {
+                return Err(HubErrorCode::VideoElsewhere);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "video placement failed");
+                return Err(HubErrorCode::Internal);
+            }
+        }
+    }
     let title = state.store.group(school, group).await.map_err(internal)?.name;
     let pupil_camera_off = state.store.video_pupil_camera_off(school).await.map_err(internal)?
         && session.user.role == SchoolRole::Pupil;
