@@ -2,98 +2,10 @@
 // RTCPeerConnection (mids in creation order). Join, waiting room, offers and their maps, force mute, the
 // unmute refusal, removal, room moves, and the rejoin after a hub resubscription or a failed media connection.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { HubState, PublishAck, TopicHandler } from '../hubCore';
 import { HubError } from '../hubProtocol';
 import { LocalMedia } from './media';
-import { MEDIA_GRACE_MS, VideoSession, type HubLike } from './session';
-
-class FakeTransceiver {
-  mid: string | null = null;
-  sender = { track: null as unknown, replaceTrack: async (t: unknown) => void (this.sender.track = t) };
-  receiver = { track: { id: Math.random() } };
-  constructor(
-    readonly kind: string,
-    public direction: string,
-  ) {}
-}
-
-class FakePeer {
-  transceivers: FakeTransceiver[] = [];
-  signalingState = 'stable';
-  connectionState = 'new';
-  localDescription: { type: string; sdp: string } | null = null;
-  remote: string[] = [];
-  closed = false;
-  onicecandidate: ((e: unknown) => void) | null = null;
-  onconnectionstatechange: (() => void) | null = null;
-  private nextMid = 0;
-  addTransceiver(kind: unknown, init: { direction: string }) {
-    const t = new FakeTransceiver(typeof kind === 'string' ? kind : 'track', init.direction);
-    this.transceivers.push(t);
-    return t;
-  }
-  async createOffer() {
-    return { type: 'offer', sdp: `offer-${this.transceivers.length}` };
-  }
-  async setLocalDescription(d: { type: string; sdp?: string }) {
-    if (d.type === 'rollback') {
-      this.signalingState = 'stable';
-      return;
-    }
-    for (const t of this.transceivers) if (t.mid === null) t.mid = String(this.nextMid++);
-    this.localDescription = { type: 'offer', sdp: d.sdp ?? '' };
-    this.signalingState = 'have-local-offer';
-  }
-  async setRemoteDescription(d: { sdp: string }) {
-    this.remote.push(d.sdp);
-    this.signalingState = 'stable';
-  }
-  setConnection(state: string) {
-    this.connectionState = state;
-    this.onconnectionstatechange?.();
-  }
-  close() {
-    this.closed = true;
-  }
-}
-
-type Body = Record<string, unknown>;
-
-class FakeHub implements HubLike {
-  requests: Body[] = [];
-  handler: TopicHandler | null = null;
-  /** Answers per op (a function may throw a HubError). */
-  answers: Record<string, (b: Body) => unknown> = {
-    join: () => ({ participant: 1, status: 'joined', role: 'participant' }),
-    offer: (b) => ({ sdp: `answer-to-${b.sdp}` }),
-  };
-  state: HubState = { status: 'open', closeCode: null, userId: 'u1' };
-  async publish(_topic: string, body: unknown): Promise<PublishAck> {
-    const b = body as Body;
-    this.requests.push(b);
-    const answer = this.answers[String(b.op)];
-    return { body: answer ? answer(b) : undefined };
-  }
-  subscribe(_topic: string, handler: TopicHandler) {
-    this.handler = handler;
-    return () => (this.handler = null);
-  }
-  getState() {
-    return this.state;
-  }
-  onState() {
-    return () => {};
-  }
-  push(body: Body) {
-    this.handler?.signal?.(body, { type: 'signal', topic: 'video:g', body });
-  }
-  subscribed() {
-    this.handler?.subscribed?.({ type: 'subscribed', id: 1, topic: 'video:g', seq: 0 });
-  }
-  ops(op: string) {
-    return this.requests.filter((r) => r.op === op);
-  }
-}
+import { MEDIA_GRACE_MS, VideoSession } from './session';
+import { FakeHub, FakePeer, flush, type Body } from './testFakes';
 
 const stateBody = (extra: { room?: number; status?: string; tracks?: Body[] } = {}) => ({
   event: 'state',
@@ -103,10 +15,6 @@ const stateBody = (extra: { room?: number; status?: string; tracks?: Body[] } = 
   tracks: extra.tracks ?? [],
   waiting: [],
 });
-
-const flush = async () => {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-};
 
 function setup() {
   const hub = new FakeHub();
