@@ -264,9 +264,10 @@ impl Config {
                     .or(Some(crate::video::VideoConfig::LOOPBACK_ANY)),
                 public_ip: options.video_public_ip.or(file.video_public_ip),
                 ice_servers: match options.video_ice_servers.or(file.video_ice_servers) {
-                    Some(text) => {
-                        serde_json::from_str(&text).map_err(|_| ConfigError::IceServers(text))?
-                    }
+                    Some(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+                        Ok(servers) if servers.is_array() => servers,
+                        _ => return Err(ConfigError::IceServers(text)),
+                    },
                     None => serde_json::Value::Array(Vec::new()),
                 },
                 node_url: options.video_node_url.or(file.video_node_url),
@@ -343,6 +344,24 @@ mod tests {
             config.database,
             DatabaseConfig::Sqlite { path: PathBuf::from("/flag/schulhof.db") }
         );
+    }
+
+    #[test]
+    fn video_defaults_to_loopback_and_ice_servers_must_be_a_json_array() {
+        let config = Config::resolve(ConfigOptions::default()).unwrap();
+        assert_eq!(config.video.udp, crate::video::VideoConfig::LOOPBACK_ANY);
+        assert_eq!(config.video.ice_servers, serde_json::json!([]));
+        let options = ConfigOptions {
+            video_ice_servers: Some(r#"[{"urls":["turn:turn.example.org:3478"]}]"#.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::resolve(options).unwrap().video.ice_servers[0]["urls"][0],
+            "turn:turn.example.org:3478"
+        );
+        let options =
+            ConfigOptions { video_ice_servers: Some("turn:x".into()), ..Default::default() };
+        assert!(matches!(Config::resolve(options), Err(ConfigError::IceServers(_))));
     }
 
     #[test]

@@ -36,6 +36,8 @@ use crate::store::AuthenticatedSession;
 
 /// Largest text frame a client may send.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Largest text frame of video signalling (`video:` publishes: SDP offers).
+const MAX_SIGNALLING_FRAME_BYTES: usize = 256 * 1024;
 /// How long a closing connection may take to drain what is queued before its close frame (a
 /// slow reader must first read what is already in flight to see the close code).
 pub const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
@@ -183,7 +185,10 @@ async fn read_loop(
             Ok(Some(Ok(message))) => message,
         };
         match message {
-            Message::Text(text) if text.len() > MAX_FRAME_BYTES => {
+            Message::Text(text)
+                if text.len() > MAX_FRAME_BYTES
+                    && !(text.len() <= MAX_SIGNALLING_FRAME_BYTES && is_video_publish(&text)) =>
+            {
                 state.hub.close(conn, close_code::MESSAGE_TOO_BIG, "frame too big", state.now_ms());
                 return;
             }
@@ -317,6 +322,15 @@ async fn publish(state: &SharedState, conn: ConnId, id: u64, topic: Topic, paylo
             reply_error(state, conn, id, HubErrorCode::Internal);
         }
     }
+}
+
+/// Whether a (large) text frame is a publish on a video topic: SDP offers of a big class grow
+/// past the general frame limit, so video signalling may use up to 256 KiB.
+fn is_video_publish(text: &str) -> bool {
+    matches!(
+        serde_json::from_str::<ClientFrame>(text),
+        Ok(ClientFrame::Publish { topic: Topic::Video(_), .. })
+    )
 }
 
 /// A binary frame: a publish with a binary payload (see `schulhof_proto::hub::binary`).
