@@ -361,3 +361,71 @@ async fn a_lesson_lives_on_one_node_and_moves_when_that_node_dies() {
     assert_eq!(here.request(json!({"op": "join"})).await.unwrap()["status"], "joined");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn breakout_rooms_separate_media_and_a_shutdown_asks_everyone_to_rejoin() {
+    let server = TestServer::start().await;
+    let class = video_class(&server, 2).await;
+    let mut teacher = Lesson::open(&class.teacher.0, &class).await.unwrap();
+    teacher.request(json!({"op": "join"})).await.unwrap();
+    let teacher_peer = MediaPeer::start().await;
+    teacher.negotiate(&teacher_peer, &["camera", "audio"], &[]).await;
+    let mut pupils = Vec::new();
+    for (client, _) in &class.pupils {
+        let mut pupil = Lesson::open(client, &class).await.unwrap();
+        let joined = pupil.request(json!({"op": "join"})).await.unwrap();
+        let peer = MediaPeer::start().await;
+        pupil.negotiate(&peer, &["audio"], &[]).await;
+        pupils.push((pupil, joined["participant"].as_u64().unwrap(), peer));
+    }
+    let teacher_tracks = |s: &Value| {
+        s["tracks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["kind"] != "audio" || t["participant"] != s["me"]["participant"])
+            .count()
+    };
+    let before =
+        pupils[0].0.state_where(|s| s["tracks"].as_array().is_some_and(|t| t.len() == 3)).await;
+    assert_eq!(
+        teacher_tracks(&before),
+        3,
+        "the teacher's camera and audio and the other pupil's audio"
+    );
+
+    // Two breakout rooms, one pupil each: a pupil sees no one else's media any more.
+    let (a, b) = (pupils[0].1, pupils[1].1);
+    teacher.request(json!({"op": "breakout", "rooms": [[a], [b]]})).await.unwrap();
+    let state = pupils[0].0.state_where(|s| s["me"]["room"] == 1).await;
+    assert_eq!(state["tracks"], json!([]), "room 1 holds only this pupil: {state}");
+    assert_eq!(state["lesson"]["breakout_rooms"], 2);
+    let state = pupils[1].0.state_where(|s| s["me"]["room"] == 2).await;
+    assert_eq!(state["tracks"], json!([]));
+    // The teacher visits room 2 and meets that pupil's audio there, with a new track ID.
+    teacher.request(json!({"op": "visit", "room": 2})).await.unwrap();
+    let state = teacher
+        .state_where(|s| {
+            s["me"]["room"] == 2 && s["tracks"].as_array().is_some_and(|t| t.len() == 1)
+        })
+        .await;
+    let moved_audio = state["tracks"][0]["id"].as_u64().unwrap();
+    assert!(
+        before["tracks"].as_array().unwrap().iter().all(|t| t["id"].as_u64() != Some(moved_audio)),
+        "track IDs are not reused"
+    );
+    // Back together.
+    teacher.request(json!({"op": "breakout_end"})).await.unwrap();
+    pupils[0]
+        .0
+        .state_where(|s| {
+            s["me"]["room"] == 0 && s["tracks"].as_array().is_some_and(|t| t.len() == 3)
+        })
+        .await;
+
+    // The node shuts down: everyone is told to rejoin.
+    let stopping = tokio::spawn(server.stop());
+    assert_eq!(pupils[0].0.signal("rejoin").await["reason"], "node_draining");
+    assert_eq!(teacher.signal("rejoin").await["reason"], "node_draining");
+    stopping.await.unwrap();
+}

@@ -155,6 +155,15 @@ async fn write_loop(
         }
     }
     let request = *close.borrow();
+    if let Some((close_code::GOING_AWAY, _)) = request {
+        // Shutting down: what was queued before (e.g. video "rejoin" pushes) still goes out.
+        while let Ok(frame) = queue.try_recv() {
+            let sent = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, sink.send(Message::from(frame)));
+            if !matches!(sent.await, Ok(Ok(()))) {
+                break;
+            }
+        }
+    }
     if let Some((code, reason)) = request {
         // A slow reader sees the close code only after reading what is already in flight.
         let _ =
