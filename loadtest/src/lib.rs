@@ -7,6 +7,10 @@
 //! (`yjs_bench`) drives light yrs clients (`yjs_client`, `yjs_wire`, `yjs_fleet`) and official
 //! Node clients (`yjs_official`) against schulhof or a Yjs peer (`yjs_targets`). Results
 //! are JSON lines (`report`), with server and generator CPU and memory from `/proc` (`procstat`).
+//! `video` simulates classes in a video lesson against an SFU (schulhof, Janus, or none):
+//! str0m endpoints in one engine thread (`video_engine`, `video_peer`, `video_media`), the class
+//! plan and SDP steps (`video_class`), and the signalling per target (`video_targets`,
+//! `video_janus`, `video_schulhof` over `video_hub`); `video_floor` measures the UDP send floor.
 
 pub mod api;
 pub mod chat;
@@ -27,6 +31,18 @@ pub mod shard;
 pub mod shared;
 pub mod storm;
 pub mod users;
+pub mod video;
+pub mod video_class;
+pub mod video_cores;
+pub mod video_engine;
+pub mod video_floor;
+pub mod video_hub;
+pub mod video_janus;
+pub mod video_light;
+pub mod video_media;
+pub mod video_peer;
+pub mod video_schulhof;
+pub mod video_targets;
 pub mod vote_track;
 pub mod votes;
 pub mod wsconn;

@@ -1,7 +1,8 @@
 //! `schulhof-loadtest`: `populate` a seeded school through the HTTP API, then `run` a hub scenario
 //! (fanout, idle, storm) against schulhof or the peer relay, or a messenger scenario (chat, votes)
 //! against schulhof, or a Yjs scenario (`yjs`) against schulhof, Hocuspocus or
-//! `@y/websocket-server`. Results are JSON lines on stdout;
+//! `@y/websocket-server`, or the video SFU ramp (`video`) against schulhof or Janus, and the UDP
+//! send floor (`udp-floor`). Results are JSON lines on stdout;
 //! progress goes to stderr. See `loadtest/README.md`.
 
 use std::net::IpAddr;
@@ -12,6 +13,8 @@ use clap::{Parser, Subcommand};
 use schulhof_loadtest::populate::{PopulateOptions, populate};
 use schulhof_loadtest::run::{RunOptions, Scenario, VoteVia, run};
 use schulhof_loadtest::shard::Shard;
+use schulhof_loadtest::video::{VideoOptions, run_video};
+use schulhof_loadtest::video_floor::{FloorOptions, run_floor};
 use schulhof_loadtest::yjs_bench::{YjsOptions, run_yjs};
 
 #[derive(Parser)]
@@ -119,6 +122,10 @@ enum Command {
     },
     /// Run a Yjs scenario (ramp, idle, join, pause) against schulhof or a Yjs peer.
     Yjs(YjsOptions),
+    /// Run the video SFU ramp (simulated classes) against schulhof, Janus or direct.
+    Video(VideoOptions),
+    /// Measure the UDP send floor (sendmmsg) of this box.
+    UdpFloor(FloorOptions),
 }
 
 fn main() -> ExitCode {
@@ -213,6 +220,8 @@ fn main() -> ExitCode {
                 run(options).await
             }
             Command::Yjs(options) => run_yjs(options).await,
+            Command::Video(options) => run_video(options).await,
+            Command::UdpFloor(options) => run_floor(&options),
         }
     });
     // Client tasks still waiting on the network are dropped with the runtime.
