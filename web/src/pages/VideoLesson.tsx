@@ -1,6 +1,7 @@
 // Page `/video/<group>`: the video lesson of one of my groups — the pre-join screen first, then the lesson.
-// It owns the tab's LocalMedia (opened with the defaults: pupils start muted, and with the camera off when
-// the school says so) and stops every device when it is left.
+// A guest invited from outside the group comes here by the link the moderator sent (the server's `connect`
+// decides whether they may join). It owns the tab's LocalMedia (opened with the defaults: pupils start muted,
+// and with the camera off when the school says so) and stops every device when it is left.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, type Me } from '../api';
 import { ErrorBox, Link, Loading, useLoad } from '../components';
@@ -39,35 +40,30 @@ export function VideoLessonPage({ me, group }: { me: Me; group: string }) {
     return () => media.stopAll();
   }, [media, isPupil]);
 
-  const info = groups.data?.find((g) => g.id === group);
-  const groupHref = `/groups/${encodeURIComponent(group)}`;
+  const info = groups.data?.find((g) => g.id === group) ?? null;
+  // Guests have no group page: their way back is the dashboard.
+  const groupHref = info ? `/groups/${encodeURIComponent(group)}` : '/';
   if (groups.loading && !groups.data) return <Loading />;
   if (groups.error) return <ErrorBox error={groups.error} />;
-  if (!info) {
-    return (
-      <section class="card narrow">
-        <p>{t('group.notMember')}</p>
-        <Link href="/" class="btn btn-primary">
-          {t('common.toDashboard')}
-        </Link>
-      </section>
-    );
-  }
-  const title = `${t('video.title')} · ${info.name}`;
+  const title = info ? `${t('video.title')} · ${info.name}` : t('video.title');
 
   return (
     <div class="page video-page" data-testid="video-page">
       <p>
         <Link href={groupHref} class="back-link">
-          {t('video.back')}
+          {info ? t('video.back') : t('group.back')}
         </Link>
       </p>
+      {!info && stage === 'prejoin' && <p class="muted" data-testid="video-guest">{t('video.guest')}</p>}
       {stage === 'prejoin' ? (
         <PreJoin media={media} title={title} joining={false} onJoin={() => setStage('lesson')} />
       ) : (
         <>
           <h1 class="sr-only">{title}</h1>
           <Lesson
+            me={me}
+            group={group}
+            membership={info}
             session={handle.session}
             snap={handle.snap}
             connectError={handle.connectError}

@@ -1,19 +1,27 @@
-// The lesson's control bar: microphone, camera, screen share, raise hand, the participants and moderation
-// panels, and leave. Refusals (e.g. `video_unmute_not_allowed`) surface as the session's error.
+// The lesson's control bar: microphone, camera, screen share, raise hand, the side panels (participants, chat
+// and quick poll when the lesson offers them — with a badge for what came while closed —, moderation), and
+// leave. Refusals (e.g. `video_unmute_not_allowed`) surface as the session's error.
 import { useState } from 'preact/hooks';
 import { useI18n } from '../i18n';
-import { CameraIcon, HandIcon, LeaveIcon, MicIcon, PeopleIcon, ScreenIcon } from './icons';
+import { CameraIcon, ChatIcon, HandIcon, LeaveIcon, MicIcon, PeopleIcon, PollIcon, ScreenIcon } from './icons';
 import type { LocalMedia } from './media';
 import type { VideoState } from './protocol';
 import type { VideoSession } from './session';
 
-export type Panel = 'participants' | 'moderation' | null;
+export type Panel = 'participants' | 'chat' | 'polls' | 'moderation' | null;
+
+/** A side panel the lesson offers beside participants and moderation, with its badge (0: none). */
+export interface ExtraPanel {
+  badge: number;
+}
 
 export function Controls(props: {
   session: VideoSession;
   state: VideoState | null;
   media: LocalMedia;
   moderator: boolean;
+  chat: ExtraPanel | null;
+  polls: ExtraPanel | null;
   panel: Panel;
   onPanel: (p: Panel) => void;
   onLeave: () => void;
@@ -54,6 +62,26 @@ export function Controls(props: {
       <button type="button" class={props.panel === 'participants' ? 'btn ctl on' : 'btn ctl'} aria-pressed={props.panel === 'participants'} onClick={() => toggle('participants')} data-testid="video-participants-toggle">
         <PeopleIcon /> {t('video.ctl.participants', { n: count })}
       </button>
+      {props.chat && (
+        <button type="button" class={props.panel === 'chat' ? 'btn ctl on' : 'btn ctl'} aria-pressed={props.panel === 'chat'} onClick={() => toggle('chat')} data-testid="video-chat-toggle">
+          <ChatIcon /> {t('video.chat.title')}
+          {props.chat.badge > 0 && (
+            <span class="nav-badge" data-testid="video-chat-badge" aria-label={t('video.chat.unread', { n: props.chat.badge })}>
+              {props.chat.badge}
+            </span>
+          )}
+        </button>
+      )}
+      {props.polls && (
+        <button type="button" class={props.panel === 'polls' ? 'btn ctl on' : 'btn ctl'} aria-pressed={props.panel === 'polls'} onClick={() => toggle('polls')} data-testid="video-polls-toggle">
+          <PollIcon /> {t('video.polls.title')}
+          {props.polls.badge > 0 && (
+            <span class="nav-badge" data-testid="video-polls-badge" aria-label={t('video.polls.awaiting', { n: props.polls.badge })}>
+              {props.polls.badge}
+            </span>
+          )}
+        </button>
+      )}
       {props.moderator && (
         <button type="button" class={props.panel === 'moderation' ? 'btn ctl on' : 'btn ctl'} aria-pressed={props.panel === 'moderation'} onClick={() => toggle('moderation')} data-testid="video-moderation-toggle">
           {t('video.ctl.moderation')}

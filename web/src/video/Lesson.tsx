@@ -1,11 +1,17 @@
 // The lesson view after "Beitreten": connection and waiting-room banners, the session's error and notices,
-// the gallery, the control bar and the side panels; the final screens after leaving, removal and the end.
-import { useState } from 'preact/hooks';
+// the gallery, the control bar and the side panels (participants, chat, quick poll, moderation); the final
+// screens after leaving, removal and the end. Chat and quick poll stay mounted while the lesson runs (their
+// badges count what came while closed) and disappear when the school has their module off.
+import { useCallback, useState } from 'preact/hooks';
+import type { Me, MyGroup } from '../api';
 import { Link, Loading } from '../components';
 import { useI18n } from '../i18n';
 import { Controls, type Panel } from './Controls';
 import { videoErrorText } from './errors';
+import { lessonExtras } from './extras';
 import { Gallery } from './Gallery';
+import { LessonChat } from './LessonChat';
+import { LessonPolls } from './LessonPolls';
 import type { LocalMedia } from './media';
 import { ModeratorPanel } from './ModeratorPanel';
 import { Participants } from './Participants';
@@ -41,7 +47,7 @@ function Finished({ phase, error, groupHref, onJoinAgain }: { phase: Phase; erro
           </button>
         )}
         <Link href={groupHref} class="btn">
-          {t('video.back')}
+          {groupHref === '/' ? t('group.back') : t('video.back')}
         </Link>
       </div>
     </section>
@@ -49,6 +55,10 @@ function Finished({ phase, error, groupHref, onJoinAgain }: { phase: Phase; erro
 }
 
 export function Lesson(props: {
+  me: Me;
+  group: string;
+  /** My membership of the lesson's group; null for a guest invited from outside the group. */
+  membership: MyGroup | null;
   session: VideoSession | null;
   snap: SessionSnapshot | null;
   connectError: unknown;
@@ -59,6 +69,20 @@ export function Lesson(props: {
   const { t } = useI18n();
   const { session, snap, media } = props;
   const [panel, setPanel] = useState<Panel>(null);
+  const extras = lessonExtras(props.me, props.membership);
+  const [chatOff, setChatOff] = useState(false);
+  const [pollsOff, setPollsOff] = useState(false);
+  const [chatUnread, setChatUnread] = useState(0);
+  const [pollsAwaiting, setPollsAwaiting] = useState(0);
+  const closeIf = (p: Panel) => setPanel((cur) => (cur === p ? null : cur));
+  const hideChat = useCallback(() => {
+    setChatOff(true);
+    closeIf('chat');
+  }, []);
+  const hidePolls = useCallback(() => {
+    setPollsOff(true);
+    closeIf('polls');
+  }, []);
   useMediaVersion(media);
 
   if (props.connectError) return <Finished phase="failed" error={props.connectError} groupHref={props.groupHref} onJoinAgain={props.onJoinAgain} />;
@@ -69,6 +93,8 @@ export function Lesson(props: {
   const moderator = (state?.me.role ?? snap.role) === 'moderator';
   const mediaTrouble = snap.connection === 'failed' || snap.connection === 'disconnected';
   const leave = () => void session.leave();
+  const chatRoom = chatOff ? null : extras.chatRoom;
+  const pollGroup = pollsOff ? null : extras.pollGroup;
 
   return (
     <div class="lesson" data-testid="video-lesson" data-phase={snap.phase} data-connection={snap.connection}>
@@ -95,9 +121,21 @@ export function Lesson(props: {
       <div class={panel ? 'lesson-main with-panel' : 'lesson-main'}>
         {state && snap.phase !== 'waiting' ? <Gallery session={session} state={state} media={media} tracksVersion={snap.tracksVersion} /> : <div class="gallery" />}
         {panel === 'participants' && state && <Participants session={session} state={state} />}
-        {panel === 'moderation' && state && moderator && <ModeratorPanel session={session} state={state} />}
+        {chatRoom && <LessonChat me={props.me} roomId={chatRoom} open={panel === 'chat'} onUnread={setChatUnread} onUnavailable={hideChat} />}
+        {pollGroup && <LessonPolls me={props.me} groupId={pollGroup} canCreate={extras.canCreatePoll} open={panel === 'polls'} onAwaiting={setPollsAwaiting} onUnavailable={hidePolls} />}
+        {panel === 'moderation' && state && moderator && <ModeratorPanel session={session} state={state} me={props.me} groupId={props.group} />}
       </div>
-      <Controls session={session} state={state} media={media} moderator={moderator} panel={panel} onPanel={setPanel} onLeave={leave} />
+      <Controls
+        session={session}
+        state={state}
+        media={media}
+        moderator={moderator}
+        chat={chatRoom ? { badge: chatUnread } : null}
+        polls={pollGroup ? { badge: pollsAwaiting } : null}
+        panel={panel}
+        onPanel={setPanel}
+        onLeave={leave}
+      />
     </div>
   );
 }

@@ -1,9 +1,11 @@
 // The moderation panel (role moderator): the waiting room (admit, deny, admit all), mute all, whether pupils
 // may unmute themselves, lock and waiting-room switches, breakout rooms (N rooms, filled round-robin; start,
-// visit, end) and ending the lesson for everyone.
-import { useState } from 'preact/hooks';
+// visit, end), inviting people from outside the group (InvitePanel) and ending the lesson for everyone.
+import { useMemo, useState } from 'preact/hooks';
+import type { Me } from '../api';
 import { useI18n } from '../i18n';
 import { breakoutCandidates, roundRobin } from './gallery';
+import { InvitePanel } from './InvitePanel';
 import type { VideoState } from './protocol';
 import type { VideoSession } from './session';
 
@@ -16,8 +18,9 @@ function Switch({ label, checked, onChange, testId }: { label: string; checked: 
   );
 }
 
-export function ModeratorPanel({ session, state }: { session: VideoSession; state: VideoState }) {
+export function ModeratorPanel({ session, state, me, groupId }: { session: VideoSession; state: VideoState; me: Me; groupId: string }) {
   const { t } = useI18n();
+  const present = useMemo(() => new Set(state.participants.map((p) => p.user)), [state.participants]);
   const [rooms, setRooms] = useState(2);
   const [confirmEnd, setConfirmEnd] = useState(false);
   const act = (body: Record<string, unknown>) => void session.moderate(body).catch(() => {});
@@ -107,6 +110,8 @@ export function ModeratorPanel({ session, state }: { session: VideoSession; stat
           </div>
         )}
       </section>
+
+      <InvitePanel session={session} me={me} groupId={groupId} present={present} />
 
       <section>
         {confirmEnd ? (

@@ -1,4 +1,4 @@
-// Inline SVG icons of the video lesson (microphone, camera, screen, hand, people, leave), drawn here so that
+// Inline SVG icons of the video lesson (microphone, camera, screen, hand, people, chat, poll, leave), drawn here so that
 // nothing is loaded from elsewhere. Decorative: the buttons and badges carry their own text or label.
 import type { ComponentChildren } from 'preact';
 
@@ -54,6 +54,22 @@ export function PeopleIcon() {
     <Svg>
       <circle cx="9" cy="8" r="3.5" />
       <path d="M2.5 20a6.5 6.5 0 0 1 13 0M16 4.5a3.5 3.5 0 0 1 0 7M18 14a6.5 6.5 0 0 1 3.5 6" />
+    </Svg>
+  );
+}
+
+export function ChatIcon() {
+  return (
+    <Svg>
+      <path d="M4 5h16v11H9l-5 4z" />
+    </Svg>
+  );
+}
+
+export function PollIcon() {
+  return (
+    <Svg>
+      <path d="M5 20V11M12 20V4M19 20v-6M3 20h18" />
     </Svg>
   );
 }
