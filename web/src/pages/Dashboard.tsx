@@ -1,7 +1,9 @@
-// Dashboard ("Übersicht"): greeting, my classes and groups, enabled module tiles, a parent's children, admin shortcuts.
+// Dashboard ("Übersicht"): greeting, my classes and groups, running video lessons, enabled module tiles, a
+// parent's children, admin shortcuts.
 import { api, type Me, type Module, type MyGroup, type User } from '../api';
 import { Badge, ErrorBox, Link, Loading, useLoad } from '../components';
 import { formatDate, useI18n } from '../i18n';
+import { RunningLessons } from '../video/RunningLessons';
 
 const KIND_ORDER = { class: 0, course: 1, custom: 2 } as const;
 
@@ -48,6 +50,7 @@ export function Dashboard({ me }: { me: Me }) {
   const isParent = me.user.role === 'parent';
   const isAdmin = me.user.role === 'admin';
   const tiles = moduleTiles(me);
+  const videoOn = me.user.status === 'active' && (me.modules ?? []).includes('video');
 
   return (
     <div class="page" data-testid="dashboard">
@@ -83,6 +86,8 @@ export function Dashboard({ me }: { me: Me }) {
           </div>
         </section>
       </div>
+
+      {videoOn && <RunningLessons />}
 
       {tiles.length > 0 && (
         <section class="card" aria-labelledby="modules-title">
