@@ -5,7 +5,11 @@
 // --use-fake-ui-for-media-stream, so no canvas stand-in is needed) and the pupils decode a second video; the
 // pupils unmute and the teacher receives their audio; a raised hand shows up for the teacher; "Alle
 // stummschalten" stops the pupils' audio at the teacher, and a pupil who tries to unmute while "Schüler dürfen
-// sich entmuten" is off sees the German refusal. Finally the teacher ends the lesson for everyone.
+// sich entmuten" is off sees the German refusal. Beside the video: the teacher writes in the lesson's chat
+// (the class room) and a pupil reads it there; the teacher starts a quick poll in the lesson, a pupil votes and
+// the teacher's count moves; the teacher invites a substitute teacher from outside the class, who joins by the
+// lesson's link. One pupil joins from the dashboard's list of running lessons. Finally the teacher ends the
+// lesson for everyone.
 import { check, isMain, login, newWatchedContext, runFlows, screenshot, setNewPassword, setUpClass, startSchool } from './lib.mjs';
 
 const MEDIA_FLAGS = [
@@ -70,11 +74,16 @@ async function total(page, kind, field) {
   return (await inbound(page)).filter((s) => s.kind === kind).reduce((n, s) => n + s[field], 0);
 }
 
-/** Logs in (replacing the initial password) and opens the group page of class 5a. */
-async function openGroup(flow, page, origin, user, newPassword, slug, groupId) {
+/** Logs in, replacing the initial password; ends on the dashboard. */
+async function logIn(flow, page, origin, user, newPassword, slug) {
   await page.goto(`${origin}/`);
   await login(flow, page, user.user.login, user.initial_password, slug);
   await setNewPassword(page, newPassword);
+}
+
+/** Logs in (replacing the initial password) and opens the group page of class 5a. */
+async function openGroup(flow, page, origin, user, newPassword, slug, groupId) {
+  await logIn(flow, page, origin, user, newPassword, slug);
   await page.goto(`${origin}/groups/${groupId}`);
   await page.getByTestId('group-video').waitFor();
   flow.log(`${user.user.login} is on the group page`);
@@ -93,10 +102,12 @@ export async function videoFlow(flow) {
   const school = await startSchool(flow, { browserArgs: MEDIA_FLAGS });
   const { origin, browser } = school;
   const slug = school.boot.school.slug;
-  const { teacher, pupil, group, api } = await setUpClass(flow, school, ['video']);
+  const { teacher, pupil, group, api } = await setUpClass(flow, school, ['video', 'messenger', 'polls']);
   const pupil2 = await api('POST', '/api/users', { login: 'lena.schmidt', display_name: 'Lena Schmidt', role: 'pupil', birth_date: '2014-05-02', consents: ['parents'] });
   await api('PUT', `/api/groups/${group.id}/members/${pupil2.user.id}`, { role: 'member' });
   flow.log('second pupil lena.schmidt in class 5a');
+  const guest = await api('POST', '/api/users', { login: 'tom.vertretung', display_name: 'Tom Vertretung', role: 'teacher' });
+  flow.log('substitute teacher tom.vertretung (not in class 5a)');
 
   const t = school.page;
   const c1 = await newWatchedContext(flow, browser, origin);
@@ -114,13 +125,24 @@ export async function videoFlow(flow) {
   flow.log('teacher pre-join: preview and a moving level meter');
   await joinLesson(flow, t, 'teacher');
 
-  // 2. Two pupils see the running lesson on the group page and join with the camera off (microphone starts off).
+  // 2. Two pupils see the running lesson — Max on the group page, Lena on her dashboard — and join with the
+  // camera off (microphone starts off).
   for (const [page, user, pw, name] of [
     [p1, pupil, 'Schueler-Passwort-1', 'max'],
     [p2, pupil2, 'Schueler-Passwort-2', 'lena'],
   ]) {
-    await openGroup(flow, page, origin, user, pw, slug, group.id);
-    await page.getByTestId('video-join-link').click();
+    if (name === 'max') {
+      await openGroup(flow, page, origin, user, pw, slug, group.id);
+      await page.getByTestId('video-join-link').click();
+    } else {
+      await logIn(flow, page, origin, user, pw, slug);
+      const entry = page.locator(`[data-testid="running-lesson"][data-group="${group.id}"]`);
+      await entry.waitFor();
+      check((await entry.textContent()).includes('5a'), 'the dashboard names the running lesson of 5a');
+      await screenshot(page, 'video_dashboard.png');
+      await entry.getByTestId('running-lesson-join').click();
+      flow.log('lena joins from the dashboard');
+    }
     await page.getByTestId('video-preview').waitFor();
     check(await page.getByTestId('video-toggle-mic').getAttribute('aria-pressed') === 'false', `${name}: pupils start with the microphone off`);
     await page.getByTestId('video-toggle-camera').click();
@@ -215,15 +237,76 @@ export async function videoFlow(flow) {
   flow.log('pupil unmute refused:', text.trim());
   await screenshot(p1, 'video_pupil_refused.png');
 
-  // 9. The teacher ends the lesson for everyone.
+  // 9. The lesson's chat: the teacher writes in the class room, Max gets a badge and reads it in the panel.
+  const chatText = 'Bitte schlagt Seite 42 auf.';
+  await t.getByTestId('video-chat-toggle').click();
+  const tChat = t.getByTestId('video-chat');
+  await tChat.getByTestId('composer-input').fill(chatText);
+  await tChat.getByTestId('send-button').click();
+  await tChat.getByTestId('message-text').getByText(chatText).waitFor();
+  await p1.getByTestId('video-chat-badge').waitFor({ timeout: 10_000 });
+  await p1.getByTestId('video-chat-toggle').click();
+  await p1.getByTestId('video-chat').locator('[data-testid="message"][data-sender="Anna Lehrer"]').getByText(chatText).waitFor({ timeout: 10_000 });
+  check((await p1.getByTestId('video-chat-badge').count()) === 0, 'the chat badge is gone once the panel is open');
+  flow.log('max reads the teacher’s chat message in the lesson');
+  await screenshot(p1, 'video_pupil_chat.png');
+
+  // 10. A quick poll in the lesson: the teacher starts it, Max is pointed to it and votes, the count moves.
+  await t.getByTestId('video-polls-toggle').click();
+  await t.getByTestId('video-polls').getByTestId('poll-create').click();
+  const dialog = t.getByTestId('poll-dialog');
+  await dialog.getByLabel('Frage').fill('Habt ihr die Aufgabe verstanden?');
+  const options = dialog.getByTestId('poll-option-input');
+  await options.nth(0).fill('Ja');
+  await options.nth(1).fill('Nein');
+  await dialog.getByTestId('poll-start').click();
+  await dialog.waitFor({ state: 'detached' });
+  const tCard = t.getByTestId('video-polls').locator('[data-testid="poll-card"][data-state="open"]');
+  await tCard.waitFor();
+  flow.log('teacher started a quick poll in the lesson');
+  await p1.getByTestId('video-polls-badge').waitFor({ timeout: 10_000 });
+  await p1.getByTestId('video-polls-toggle').click();
+  const pCard = p1.getByTestId('video-polls').locator('[data-testid="poll-card"][data-state="open"]');
+  await pCard.getByTestId('poll-vote-option').filter({ hasText: 'Ja' }).locator('input').check();
+  await pCard.getByTestId('poll-vote').click();
+  await pCard.getByTestId('poll-my-vote').waitFor();
+  await tCard.locator('[data-testid="poll-bar"][data-index="0"][data-count="1"]').waitFor({ timeout: 10_000 });
+  await tCard.locator('[data-testid="poll-voters-count"][data-voters="1"]').waitFor();
+  check((await tCard.locator('[data-testid="poll-bar"][data-index="1"]').getAttribute('data-count')) === '0', 'nobody voted "Nein"');
+  flow.log('max voted; the teacher sees 1 vote for "Ja"');
+  await screenshot(t, 'video_teacher_poll.png');
+
+  // 11. The teacher invites the substitute teacher, who joins by the lesson's link.
+  await t.getByTestId('video-moderation-toggle').click();
+  const invite = t.getByTestId('video-invite');
+  await invite.getByTestId('video-invite-search').fill('Vertretung');
+  await invite.locator('[data-testid="video-invite-candidate"][data-name="Tom Vertretung"]').getByTestId('video-invite-button').click();
+  await invite.locator('[data-testid="video-invite-done"][data-name="Tom Vertretung"]').waitFor({ timeout: 10_000 });
+  const link = await invite.getByTestId('video-invite-link').inputValue();
+  check(link === `${origin}/video/${group.id}`, `the confirmation shows the lesson's link (got ${link})`);
+  flow.log('teacher invited Tom Vertretung');
+  await screenshot(t, 'video_teacher_invite.png');
+  const c3 = await newWatchedContext(flow, browser, origin);
+  const g = c3.page;
+  await c3.context.grantPermissions(['camera', 'microphone'], { origin });
+  await logIn(flow, g, origin, guest, 'Vertretung-Passwort-1', slug);
+  await g.goto(link);
+  await g.getByTestId('video-guest').waitFor();
+  await joinLesson(flow, g, 'tom (guest)');
+  await t.locator('[data-testid="video-tile"][data-name="Tom Vertretung"]').waitFor({ timeout: 10_000 });
+  check((await g.getByTestId('video-chat-toggle').count()) === 0, 'a guest has no class chat');
+  flow.log('the invited guest is in the lesson');
+
+  // 12. The teacher ends the lesson for everyone.
   await t.getByTestId('video-end').click();
   await t.getByTestId('video-end-confirm').click();
-  for (const page of [p1, p2]) await page.getByTestId('video-final-text').getByText('Die Videostunde wurde beendet.').waitFor({ timeout: 10_000 });
+  for (const page of [p1, p2, g]) await page.getByTestId('video-final-text').getByText('Die Videostunde wurde beendet.').waitFor({ timeout: 10_000 });
   flow.log('lesson ended for the pupils');
 
   school.assertClean();
   c1.assertClean();
   c2.assertClean();
+  c3.assertClean();
 }
 
 if (isMain(import.meta.url)) await runFlows([['video_flow', videoFlow, 240_000]]);
