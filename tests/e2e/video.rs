@@ -269,6 +269,30 @@ async fn only_members_join_and_moderators_control_lock_waiting_room_and_removal(
     a.signal("removed").await;
     assert_eq!(a.request(json!({"op": "join"})).await, Err(HubErrorCode::VideoRemoved));
 
+    // An invited teacher from another class may join; the invitation reaches her own topic.
+    let guest = class_of_outsider_named(&server, &class, "frau.gast").await;
+    let mut guest_hub = hub_of(&guest.0).await;
+    guest_hub.subscribe(&Topic::User(guest.1), None).await;
+    assert_eq!(Lesson::open(&guest.0, &class).await.err(), Some(HubErrorCode::Forbidden));
+    teacher.request(json!({"op": "invite", "user": guest.1})).await.unwrap();
+    loop {
+        if let ServerFrame::Message { body, .. } = guest_hub.frame().await
+            && body["event"] == "video_invite"
+        {
+            assert_eq!(body["group"], json!(class.group.id));
+            break;
+        }
+    }
+    let listed: Vec<Value> = guest.0.get_ok("/api/video/lessons").await;
+    assert_eq!(listed.len(), 1, "an invited user sees the lesson");
+    let mut guest_lesson = Lesson::open(&guest.0, &class).await.unwrap();
+    assert_eq!(guest_lesson.request(json!({"op": "join"})).await.unwrap()["role"], "participant");
+    let stranger = schulhof_proto::UserId::new();
+    assert_eq!(
+        teacher.request(json!({"op": "invite", "user": stranger})).await,
+        Err(HubErrorCode::Forbidden)
+    );
+
     // A bad request gets a clear error.
     let mut b = Lesson::open(pupil_b, &class).await.unwrap();
     assert_eq!(b.request(json!({"op": "fly"})).await, Err(HubErrorCode::BadFrame));
@@ -310,9 +334,18 @@ async fn a_restricted_pupil_is_refused() {
 
 /// A teacher of the same school who is not in the class.
 async fn class_of_outsider(server: &TestServer, class: &Class) -> Client {
+    class_of_outsider_named(server, class, "herr.fremd").await.0
+}
+
+async fn class_of_outsider_named(
+    server: &TestServer,
+    class: &Class,
+    login: &str,
+) -> (Client, schulhof_proto::UserId) {
+    let name = format!("9c-{login}");
     let other_group: schulhof_proto::Group =
-        class.admin.post_ok("/api/groups", &json!({ "name": "9c", "kind": "class" })).await;
-    add_member(server, &class.admin, &other_group, "herr.fremd", "teacher").await.0
+        class.admin.post_ok("/api/groups", &json!({ "name": name, "kind": "class" })).await;
+    add_member(server, &class.admin, &other_group, login, "teacher").await
 }
 
 #[tokio::test]

@@ -187,7 +187,7 @@ pub async fn recheck_local(state: &SharedState, user: UserId) {
             state.hub.kick(user, &topic, reason, now);
             if matches!(topic, Topic::Video(_)) {
                 // Out of the group (or the module off): out of its video lesson at once.
-                crate::video::ops::connection_closed(state, conn).await;
+                crate::video::connection_closed(state, conn).await;
             }
         }
     }

@@ -124,7 +124,7 @@ async fn serve(state: SharedState, socket: WebSocket, session: AuthenticatedSess
         _ = &mut writer => true,
     };
     state.hub.disconnect(conn, state.now_ms());
-    crate::video::ops::connection_closed(&state, conn).await;
+    crate::video::connection_closed(&state, conn).await;
     if !writer_done {
         // The writer sends the close frame (if one was asked for) and ends by itself.
         let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT + Duration::from_secs(1), writer).await;

@@ -24,7 +24,7 @@ async fn video_on(state: &SharedState, session: &AuthenticatedSession) -> Result
     require_module(state, session, Module::Video).await
 }
 
-/// `GET /api/video/lessons`: lessons running now in the caller's groups.
+/// `GET /api/video/lessons`: lessons running now in the caller's groups or invited to.
 pub async fn lessons(
     State(state): State<SharedState>,
     CurrentSession(session): CurrentSession,
@@ -34,9 +34,11 @@ pub async fn lessons(
     let staff = matches!(session.user.role, Role::Teacher | Role::Admin);
     let running: Vec<(GroupId, String, i64, usize, Vec<schulhof_sfu::RoomId>)> = {
         let lessons = state.video.lessons();
-        groups
-            .iter()
-            .filter_map(|g| lessons.by_group.get(&g.group.id))
+        let mine: std::collections::HashSet<GroupId> = groups.iter().map(|g| g.group.id).collect();
+        lessons
+            .by_group
+            .values()
+            .filter(|l| mine.contains(&l.group) || l.invited.contains(&session.user.id))
             .map(|l| {
                 let joined = l.members.values().filter(|m| !m.waiting).count();
                 (l.group, l.title.clone(), l.started_at, joined, l.media_rooms.clone())

@@ -4,6 +4,8 @@
 //! lesson runs inside the SFU driver task (`SfuHandle::call`), so lessons and media change
 //! together and the lessons' mutex is only ever taken there, never across an `.await`.
 
+mod effects;
+pub use effects::connection_closed;
 pub mod lesson;
 pub mod ops;
 pub mod placement;
@@ -174,7 +176,7 @@ pub async fn run_events(state: SharedState, mut events: mpsc::UnboundedReceiver<
         let pushes = state
             .video
             .engine
-            .call(move |sfu, _| ops::on_sfu_event(&mut lock(&lessons), sfu, event))
+            .call(move |sfu, _| effects::on_sfu_event(&mut lock(&lessons), sfu, event))
             .await
             .unwrap_or_default();
         for (group, conn, body) in pushes {
