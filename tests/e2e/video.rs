@@ -213,6 +213,22 @@ async fn a_lesson_forwards_the_teachers_camera_and_audio_and_mute_all_stops_the_
     let pupil_view: Vec<Value> = class.pupils[1].0.get_ok("/api/video/lessons").await;
     assert!(pupil_view[0].get("stats").is_none(), "counters are for staff");
 
+    // The node's counters reach /metrics (copied every 2 s).
+    let mut forwarded = 0.0;
+    for _ in 0..30 {
+        let text = class.admin.get("/metrics").await.text().await.unwrap();
+        forwarded = text
+            .lines()
+            .find(|l| l.starts_with("schulhof_video_forwarded_packets_total"))
+            .and_then(|l| l.split_whitespace().last()?.parse().ok())
+            .unwrap_or(0.0);
+        if forwarded > 20.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(forwarded > 20.0, "forwarded packets in /metrics: {forwarded}");
+
     // Ending the lesson tells everyone.
     teacher.request(json!({"op": "end"})).await.unwrap();
     pupil.signal("ended").await;
@@ -226,6 +242,22 @@ async fn only_members_join_and_moderators_control_lock_waiting_room_and_removal(
     let server = TestServer::start().await;
     let class = video_class(&server, 2).await;
     let (pupil_a, pupil_b) = (&class.pupils[0].0, &class.pupils[1].0);
+
+    // The school has pupils join with their camera off.
+    class
+        .admin
+        .put_status("/api/video/settings", &json!({ "pupil_camera_off": true }), StatusCode::OK)
+        .await;
+    let settings: Value = pupil_a.get_ok("/api/video/settings").await;
+    assert_eq!(settings["pupil_camera_off"], true);
+    class.pupils[0]
+        .0
+        .put_status(
+            "/api/video/settings",
+            &json!({ "pupil_camera_off": false }),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
 
     // Pupils cannot start a lesson; non-members cannot even subscribe.
     let mut a = Lesson::open(pupil_a, &class).await.unwrap();
@@ -259,7 +291,20 @@ async fn only_members_join_and_moderators_control_lock_waiting_room_and_removal(
     let a_id = state["waiting"][0]["id"].clone();
     assert_eq!(state["waiting"][0]["name"].as_str().map(str::is_empty), Some(false));
     teacher.request(json!({"op": "admit", "participant": a_id})).await.unwrap();
-    a.state_where(|s| s["me"]["status"] == "joined").await;
+    let admitted = a.state_where(|s| s["me"]["status"] == "joined").await;
+    assert_eq!(admitted["lesson"]["pupil_camera_off"], true);
+    let me = admitted["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == a_id)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (me["video_muted"].as_bool(), me["audio_muted"].as_bool()),
+        (Some(true), Some(false)),
+        "camera off"
+    );
     assert_eq!(a.request(json!({"op": "mute_all"})).await, Err(HubErrorCode::VideoNotModerator));
     let pupil_state = a.state_where(|s| s["me"]["status"] == "joined").await;
     assert_eq!(pupil_state["waiting"], json!([]), "pupils do not see the waiting room");
@@ -461,4 +506,40 @@ async fn breakout_rooms_separate_media_and_a_shutdown_asks_everyone_to_rejoin() 
     assert_eq!(pupils[0].0.signal("rejoin").await["reason"], "node_draining");
     assert_eq!(teacher.signal("rejoin").await["reason"], "node_draining");
     stopping.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_pupil_whose_network_blocks_udp_gets_media_over_ice_tcp() {
+    let server = TestServer::start().await;
+    let class = video_class(&server, 1).await;
+    let mut teacher = Lesson::open(&class.teacher.0, &class).await.unwrap();
+    teacher.request(json!({"op": "join"})).await.unwrap();
+    let teacher_peer = MediaPeer::start().await;
+    let mids = teacher.negotiate(&teacher_peer, &["audio"], &[]).await;
+    let audio_mid = Mid::from(mids[0].as_str());
+
+    let mut pupil = Lesson::open(&class.pupils[0].0, &class).await.unwrap();
+    pupil.request(json!({"op": "join"})).await.unwrap();
+    let state = pupil.state_where(|s| s["tracks"].as_array().is_some_and(|t| t.len() == 1)).await;
+    let tcp_peer = MediaPeer::start_tcp().await;
+    let slot =
+        pupil.negotiate(&tcp_peer, &[], &[(track(&state, "audio"), "audio")]).await[0].clone();
+    for seq in 1..=100u64 {
+        teacher_peer.send_opus(audio_mid, seq, 7).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        if tcp_peer.received_on(&slot) >= 10 {
+            break;
+        }
+    }
+    assert!(tcp_peer.connected(), "ICE and DTLS over TCP");
+    assert!(
+        tcp_peer.received_on(&slot) >= 10,
+        "audio arrives over ICE-TCP: {}",
+        tcp_peer.received_on(&slot)
+    );
+    // The teacher is the active speaker (her audio level is −20 dBov).
+    let teacher_id =
+        teacher.state_where(|s| s["me"]["participant"].is_u64()).await["me"]["participant"].clone();
+    pupil.state_where(|s| s["lesson"]["active_speaker"] == teacher_id).await;
+    server.stop().await;
 }

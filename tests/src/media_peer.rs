@@ -54,6 +54,25 @@ impl MediaPeer {
         MediaPeer { jobs, seen }
     }
 
+    /// A peer that reaches the SFU only over ICE-TCP (as on a network that blocks UDP): its one
+    /// candidate is TCP active; it connects to the server's passive TCP candidate and frames
+    /// packets with a 2-byte length (RFC 4571).
+    pub async fn start_tcp() -> Self {
+        let local: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let mut rtc = Rtc::builder().set_rtp_mode(true).build(Instant::now());
+        let candidate = Candidate::builder()
+            .tcp()
+            .host(local)
+            .tcptype(str0m::net::TcpType::Active)
+            .build()
+            .unwrap();
+        rtc.add_local_candidate(candidate);
+        let (jobs, jobs_rx) = mpsc::unbounded_channel();
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        tokio::spawn(run_tcp(rtc, local, jobs_rx, seen.clone()));
+        MediaPeer { jobs, seen }
+    }
+
     async fn call<T: Send + 'static>(&self, f: impl FnOnce(&mut Rtc) -> T + Send + 'static) -> T {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |rtc| {
@@ -219,6 +238,68 @@ async fn run(
             received = socket.recv_from(&mut buf) => {
                 let Ok((n, source)) = received else { return };
                 if let Ok(receive) = Receive::new(Protocol::Udp, source, local, &buf[..n]) {
+                    let _ = rtc.handle_input(Input::Receive(Instant::now(), receive));
+                }
+            }
+            job = jobs.recv() => match job {
+                Some(job) => job(&mut rtc),
+                None => return,
+            },
+            () = tokio::time::sleep(sleep) => {
+                let _ = rtc.handle_input(Input::Timeout(Instant::now()));
+            }
+        }
+    }
+}
+
+async fn run_tcp(
+    mut rtc: Rtc,
+    local: SocketAddr,
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+    seen: Arc<Mutex<Seen>>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (frames_tx, mut frames) = mpsc::unbounded_channel::<(SocketAddr, Vec<u8>)>();
+    let mut writer: Option<(SocketAddr, tokio::net::tcp::OwnedWriteHalf)> = None;
+    loop {
+        let timeout = loop {
+            match rtc.poll_output() {
+                Ok(Output::Timeout(t)) => break t,
+                Ok(Output::Transmit(t)) => {
+                    if writer.is_none() {
+                        let Ok(stream) = tokio::net::TcpStream::connect(t.destination).await else {
+                            continue;
+                        };
+                        let (mut read, write) = stream.into_split();
+                        let (server, frames_tx) = (t.destination, frames_tx.clone());
+                        tokio::spawn(async move {
+                            let mut len = [0u8; 2];
+                            while read.read_exact(&mut len).await.is_ok() {
+                                let mut packet = vec![0u8; usize::from(u16::from_be_bytes(len))];
+                                if read.read_exact(&mut packet).await.is_err()
+                                    || frames_tx.send((server, packet)).is_err()
+                                {
+                                    return;
+                                }
+                            }
+                        });
+                        writer = Some((t.destination, write));
+                    }
+                    if let Some((_, write)) = writer.as_mut() {
+                        let len = u16::try_from(t.contents.len()).unwrap().to_be_bytes();
+                        let _ = write.write_all(&len).await;
+                        let _ = write.write_all(&t.contents).await;
+                    }
+                }
+                Ok(Output::Event(event)) => record(&mut rtc, event, &seen),
+                Err(_) => return,
+            }
+        };
+        let sleep =
+            timeout.saturating_duration_since(Instant::now()).min(Duration::from_millis(50));
+        tokio::select! {
+            Some((source, packet)) = frames.recv() => {
+                if let Ok(receive) = Receive::new(Protocol::Tcp, source, local, &packet) {
                     let _ = rtc.handle_input(Input::Receive(Instant::now(), receive));
                 }
             }
