@@ -42,6 +42,7 @@ pub mod video_light;
 pub mod video_media;
 pub mod video_peer;
 pub mod video_schulhof;
+pub mod video_socket;
 pub mod video_targets;
 pub mod vote_track;
 pub mod votes;

@@ -72,7 +72,8 @@ pub struct Engine {
 }
 
 const WAKER: u64 = u64::MAX;
-const MAX_WAIT: Duration = Duration::from_millis(10);
+/// The engine's period: sends, receives and `Rtc` timeouts are handled once per tick.
+const TICK: Duration = Duration::from_millis(1);
 const LATE: Duration = Duration::from_millis(50);
 
 impl Engine {
@@ -184,46 +185,49 @@ impl State {
     fn run(mut self) {
         let mut events = vec![EpollEvent::empty(); 256];
         let mut buf = vec![0u8; 2048];
-        let mut woke = Instant::now();
+        let mut next_tick = Instant::now();
         loop {
             if !self.handle_commands() {
                 return;
             }
+            let woke = Instant::now();
+            self.send_due(woke);
+            // Everything that arrived since the last tick (level-triggered: a socket with more
+            // than MAX_READS waiting is reported again).
+            loop {
+                let ready = match self.epoll.wait(&mut events, EpollTimeout::ZERO) {
+                    Ok(ready) => ready,
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    Err(_) => return,
+                };
+                for event in events.iter().take(ready) {
+                    let key = event.data();
+                    if key == WAKER {
+                        while self.wakee.recv(&mut buf).is_ok() {}
+                        continue;
+                    }
+                    let Ok(index) = usize::try_from(key) else { continue };
+                    if let Some(peer) = self.peers.get_mut(index) {
+                        peer.read(&mut buf, self.epoch, &mut self.tracks, &mut self.tally);
+                    }
+                }
+                if ready < events.len() {
+                    break;
+                }
+            }
             let now = Instant::now();
-            self.send_due(now);
-            let mut next = now + MAX_WAIT;
             for peer in &mut self.peers {
                 peer.tick(now, self.epoch, &mut self.tracks, &mut self.tally);
-                if !peer.failed {
-                    next = next.min(peer.timeout);
-                }
             }
-            if let Some(Reverse((due, _))) = self.schedule.peek() {
-                next = next.min(*due);
-            }
-            let before_wait = Instant::now();
-            let busy = u64::try_from(before_wait.duration_since(woke).as_micros()).unwrap_or(0);
+            let done = Instant::now();
+            let busy = u64::try_from(done.duration_since(woke).as_micros()).unwrap_or(0);
             self.max_busy_us = self.max_busy_us.max(busy);
-            let wait = next.saturating_duration_since(before_wait);
-            // Round up to whole milliseconds so the loop does not spin before a due time.
-            let millis = u16::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(u16::MAX);
-            let ready = match self.epoll.wait(&mut events, EpollTimeout::from(millis)) {
-                Ok(ready) => ready,
-                Err(nix::errno::Errno::EINTR) => 0,
-                Err(_) => return,
-            };
-            woke = Instant::now();
-            for event in events.iter().take(ready) {
-                let key = event.data();
-                if key == WAKER {
-                    while self.wakee.recv(&mut buf).is_ok() {}
-                    continue;
-                }
-                let Ok(index) = usize::try_from(key) else { continue };
-                if let Some(peer) = self.peers.get_mut(index) {
-                    peer.read(&mut buf, self.epoch, &mut self.tracks, &mut self.tally);
-                }
+            // One wake-up per tick, not one per datagram (see `video_socket`).
+            next_tick += TICK;
+            if next_tick <= done {
+                next_tick = done + TICK;
             }
+            std::thread::sleep(next_tick.saturating_duration_since(done));
         }
     }
 
@@ -265,6 +269,9 @@ impl State {
     fn create(&mut self, bind: IpAddr, light: bool) -> Result<(usize, SocketAddr), String> {
         let socket = UdpSocket::bind(SocketAddr::new(bind, 0)).map_err(|e| e.to_string())?;
         socket.set_nonblocking(true).map_err(|e| e.to_string())?;
+        if !light {
+            crate::video_socket::enable_timestamps(&socket)?;
+        }
         let local = socket.local_addr().map_err(|e| e.to_string())?;
         let index = self.peers.len();
         let key = u64::try_from(index).map_err(|e| e.to_string())?;

@@ -24,6 +24,10 @@ use crate::video_media::{
     AUDIO_CLOCK, AUDIO_INTERVAL, FRAME_RATE, LAYERS, OPUS_BYTES, VIDEO_CLOCK, Vp8State,
     micros_since, opus_payload, read_stamp, vp8_payload,
 };
+use crate::video_socket::{cmsg_buffer, recv_stamped};
+
+/// Datagrams read from one socket per readiness event.
+const MAX_READS: usize = 64;
 
 /// Seconds between unrequested key frames on every layer.
 const KEYFRAME_EVERY_S: u64 = 4;
@@ -125,6 +129,8 @@ pub struct Tally {
     pub sent_video: u64,
     /// Σ packets sent × receivers that should get them.
     pub expected_deliveries: u64,
+    /// The video part of `expected_deliveries`.
+    pub expected_video: u64,
     pub received_audio: u64,
     pub received_video: u64,
     pub keyframes_sent: u64,
@@ -147,6 +153,7 @@ impl Tally {
             sent_audio: 0,
             sent_video: 0,
             expected_deliveries: 0,
+            expected_video: 0,
             received_audio: 0,
             received_video: 0,
             keyframes_sent: 0,
@@ -176,11 +183,14 @@ pub struct Peer {
     /// Counts RTP from its header instead of handing it to str0m (`video_light`).
     pub light: bool,
     pt_kinds: Option<PtKinds>,
+    /// Control message buffer for the kernel's arrival time (peers that measure latency).
+    cmsg: Option<Vec<u8>>,
 }
 
 impl Peer {
     pub fn new(rtc: Rtc, socket: UdpSocket, local: SocketAddr, now: Instant, light: bool) -> Peer {
         Peer {
+            cmsg: (!light).then(cmsg_buffer),
             light,
             pt_kinds: None,
             rtc,
@@ -194,7 +204,8 @@ impl Peer {
         }
     }
 
-    /// Reads every datagram waiting on the socket into the `Rtc`.
+    /// Reads the datagrams waiting on the socket into the `Rtc` (light peers: RTP into the
+    /// counters). Peers that measure latency take the kernel's arrival time (`video_socket`).
     pub fn read(
         &mut self,
         buf: &mut [u8],
@@ -202,15 +213,21 @@ impl Peer {
         tracks: &mut [Track],
         tally: &mut Tally,
     ) {
-        loop {
-            let (len, source) = match self.socket.recv_from(buf) {
+        // A light peer takes one datagram per tick and readiness (level-triggered epoll reports
+        // the socket again while more wait): it gets under 300 a second, and this saves the
+        // read that would end in EAGAIN. Others read until EAGAIN, bounded (errors such as ICMP
+        // port unreachable come once per datagram).
+        let reads = if self.light { 1 } else { MAX_READS };
+        for _ in 0..reads {
+            let got = match &mut self.cmsg {
+                Some(cmsg) => recv_stamped(&self.socket, buf, cmsg),
+                None => self.socket.recv_from(buf).map(|(len, from)| (len, from, Instant::now())),
+            };
+            let (len, source, at) = match got {
                 Ok(got) => got,
                 Err(error) if error.kind() == ErrorKind::WouldBlock => return,
-                Err(error) if error.kind() == ErrorKind::Interrupted => continue,
-                // ICMP errors (port unreachable) surface here; the Rtc copes.
                 Err(_) => continue,
             };
-            let at = Instant::now();
             tally.datagrams_in += 1;
             let Some(data) = buf.get(..len) else { continue };
             if self.light
@@ -392,6 +409,7 @@ impl Peer {
             track.sent += 1;
             tally.expected_deliveries += track.spec.receivers;
             if layer.is_some() {
+                tally.expected_video += track.spec.receivers;
                 tally.sent_video += 1;
             } else {
                 tally.sent_audio += 1;
