@@ -11,6 +11,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt as _;
 use serde::Serialize;
 use serde_json::json;
 
@@ -18,7 +19,7 @@ use crate::procstat::{Process, sample};
 use crate::report::{LatencySummary, emit, new_histogram, progress, round3, summarize};
 use crate::video_class::Profile;
 use crate::video_engine::{Engine, Snapshot};
-use crate::video_media::{LayerChoice, forwarded_per_class};
+use crate::video_media::{AUDIO_INTERVAL, LAYERS, LayerChoice, forwarded_per_class};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -59,7 +60,7 @@ pub struct VideoOptions {
     pub talkers: usize,
     /// Pupils per class (besides the talkers) that decrypt what they receive and measure latency;
     /// the others count packets from the RTP header (see `video_light`).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 2)]
     pub observers_per_class: usize,
     #[arg(long)]
     pub server_pid: Option<u32>,
@@ -73,6 +74,9 @@ pub struct VideoOptions {
     /// Seconds to wait for a step's peers to connect.
     #[arg(long, default_value_t = 60.0)]
     pub connect_timeout_s: f64,
+    /// Classes set up at once.
+    #[arg(long, default_value_t = 4)]
+    pub setup_concurrency: usize,
     /// Name of the target in the results.
     #[arg(long, default_value = "")]
     pub label: String,
@@ -90,11 +94,16 @@ struct StepResult {
     failed_peers: usize,
     duration_s: f64,
     sent_pps: f64,
+    /// What the profile sends: per class the teacher's 3 layers and audio plus the talkers.
+    expected_sent_pps: f64,
     forwarded: u64,
     forwarded_pps: f64,
     /// What the profile should produce: forwarded packets per second per class × classes.
     expected_forwarded_pps: f64,
     delivery_ratio: f64,
+    /// Received ÷ expected for audio and video apart.
+    delivery_ratio_audio: f64,
+    delivery_ratio_video: f64,
     loss: f64,
     server_cpu_share: Option<f64>,
     server_cpu_us_per_forwarded: Option<f64>,
@@ -140,9 +149,11 @@ pub async fn run_video(options: VideoOptions) -> Result<(), String> {
     };
     let epoch = Instant::now();
     let (engine, thread) = Engine::start(epoch)?;
-    let mut backend = crate::video_targets::Backend::open(&options).await?;
+    let backend = crate::video_targets::Backend::open(&options).await?;
     let mut classes = 0;
+    let mut kept = Vec::new();
     let mut passed: Option<(usize, Option<f64>)> = None;
+    let mut failed_setup = false;
     let mut results = Vec::new();
     let mut steps = options.class_steps.clone();
     steps.sort_unstable();
@@ -150,9 +161,25 @@ pub async fn run_video(options: VideoOptions) -> Result<(), String> {
     for step in steps {
         progress(&format!("{label}: setting up classes {classes}..{step}"));
         let setup_started = Instant::now();
-        while classes < step {
-            backend.add_class(&engine, classes, profile).await?;
-            classes += 1;
+        let mut added = futures_util::stream::iter(classes..step)
+            .map(|class| backend.add_class(&engine, class, profile))
+            .buffer_unordered(options.setup_concurrency.max(1));
+        let mut setup_error = None;
+        while let Some(hubs) = added.next().await {
+            match hubs {
+                Ok(hubs) => kept.extend(hubs),
+                Err(error) => setup_error = Some(error),
+            }
+        }
+        drop(added);
+        classes = step;
+        if let Some(error) = setup_error {
+            progress(&format!("{label}: setting up {step} classes failed: {error}"));
+            let line = json!({"kind": "video_step", "target": label, "classes": step,
+                "failure": "setup_failed", "error": error});
+            emit(&line)?;
+            failed_setup = true;
+            break;
         }
         let connected = wait_connected(&engine, options.connect_timeout_s).await?;
         progress(&format!(
@@ -184,16 +211,34 @@ pub async fn run_video(options: VideoOptions) -> Result<(), String> {
         "target": label,
         "profile": profile,
         "max_classes": passed.map(|(classes, _)| classes).unwrap_or(0),
-        "stopped_by": results.last().and_then(|r| r.failure.clone()),
+        "stopped_by": if failed_setup {
+            Some("setup_failed".to_owned())
+        } else {
+            results.last().and_then(|r| r.failure.clone())
+        },
         "classes_per_core_extrapolated": extrapolated,
         "server_cpu_us_per_forwarded": best.and_then(|r| r.server_cpu_us_per_forwarded),
         "forwarded_pps_per_class": round3(forwarded_per_class(profile.layers, profile.talkers,
             crate::video_class::CLASS_SIZE)),
     }))?;
+    for hub in kept {
+        hub.close();
+    }
     backend.close().await;
     engine.stop();
     let _ = thread.join();
     Ok(())
+}
+
+fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 { 0.0 } else { round3(part as f64 / whole as f64) }
+}
+
+/// Packets per second one class's publishers send.
+fn sent_per_class(profile: Profile) -> f64 {
+    let video: u32 = LAYERS.iter().map(|layer| layer.packets_per_second()).sum();
+    let audio = 1.0 / AUDIO_INTERVAL.as_secs_f64();
+    f64::from(video) + audio * (1 + profile.talkers.min(crate::video_class::PUPILS)) as f64
 }
 
 async fn wait_connected(engine: &Engine, timeout_s: f64) -> Result<Snapshot, String> {
@@ -270,6 +315,12 @@ async fn measure(
     if after.failed > 0 || after.connected < after.peers {
         failure = Some("peers_not_connected".to_owned());
     }
+    let sent = (a.sent_audio + a.sent_video).saturating_sub(b.sent_audio + b.sent_video);
+    let expected_sent = sent_per_class(profile) * classes as f64;
+    if (sent as f64 / elapsed) < 0.97 * expected_sent {
+        // The generator fell behind its schedule (frames skipped): it measured itself.
+        failure = Some("generator_behind".to_owned());
+    }
     if gen_cpu_share > 0.9 {
         failure = Some("generator_saturated".to_owned());
     }
@@ -282,7 +333,6 @@ async fn measure(
     };
     let foreign_core1 = cores.get(1).map(|core| round3(core.busy - gen_cpu_share));
     let noisy = foreign_core0.is_some_and(|f| f > 0.15) || foreign_core1.is_some_and(|f| f > 0.15);
-    let sent = (a.sent_audio + a.sent_video).saturating_sub(b.sent_audio + b.sent_video);
     Ok(StepResult {
         kind: "video_step",
         target: label.to_owned(),
@@ -293,6 +343,7 @@ async fn measure(
         failed_peers: after.failed,
         duration_s: round3(elapsed),
         sent_pps: round3(sent as f64 / elapsed),
+        expected_sent_pps: round3(expected_sent),
         forwarded,
         forwarded_pps: round3(forwarded as f64 / elapsed),
         expected_forwarded_pps: round3(
@@ -300,6 +351,14 @@ async fn measure(
                 * classes as f64,
         ),
         delivery_ratio: round3(delivery_ratio),
+        delivery_ratio_audio: ratio(
+            a.received_audio - b.received_audio,
+            (a.expected_deliveries - a.expected_video) - (b.expected_deliveries - b.expected_video),
+        ),
+        delivery_ratio_video: ratio(
+            a.received_video - b.received_video,
+            a.expected_video - b.expected_video,
+        ),
         loss: (loss * 1e5).round() / 1e5,
         server_cpu_share,
         server_cpu_us_per_forwarded: server_cpu

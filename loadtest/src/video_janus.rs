@@ -219,7 +219,18 @@ async fn subscribe(
 ) -> Result<usize, String> {
     let handle = janus.attach().await?;
     let body = json!({"request": "join", "room": room, "ptype": "subscriber", "streams": streams});
-    let (_, offer_jsep) = janus.message(handle, body, None).await?;
+    // A feed is offered once Janus has set its PeerConnection up, a moment after ours is.
+    let mut tries = 0;
+    let offer_jsep = loop {
+        match janus.message(handle, body.clone(), None).await {
+            Ok((_, jsep)) => break jsep,
+            Err(error) if error.contains("No such feed") && tries < 100 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(error) => return Err(error),
+        }
+    };
     let sdp = offer_jsep
         .and_then(|j| j.get("sdp").and_then(Value::as_str).map(str::to_owned))
         .ok_or("subscriber: no offer")?;

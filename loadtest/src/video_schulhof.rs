@@ -35,7 +35,6 @@ pub struct Schulhof {
     bind: IpAddr,
     metrics_url: String,
     http: reqwest::Client,
-    hubs: Vec<Hub>,
 }
 
 /// One participant during setup.
@@ -71,17 +70,7 @@ impl Schulhof {
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| e.to_string())?;
-        Ok(Schulhof {
-            api,
-            file,
-            members,
-            ws,
-            server,
-            bind: options.bind_ip,
-            metrics_url,
-            http,
-            hubs: Vec::new(),
-        })
+        Ok(Schulhof { api, file, members, ws, server, bind: options.bind_ip, metrics_url, http })
     }
 
     pub async fn forwarded_metric(&self) -> Option<f64> {
@@ -95,12 +84,13 @@ impl Schulhof {
         Hub::open(&url, self.server, Some(self.bind), group).await
     }
 
+    /// Sets up class `class`; the hub connections it returns must stay open while it runs.
     pub async fn add_class(
-        &mut self,
+        &self,
         engine: &Engine,
         class: usize,
         profile: Profile,
-    ) -> Result<(), String> {
+    ) -> Result<Vec<Hub>, String> {
         let entry =
             self.file.classes.get(class).ok_or_else(|| format!("users file: no class {class}"))?;
         let group = entry.id.clone();
@@ -178,14 +168,7 @@ impl Schulhof {
                 seat.hub.publish(json!({"op": "view", "tiles": tiles})).await?;
             }
         }
-        self.hubs.extend(seats.into_iter().map(|seat| seat.hub));
-        Ok(())
-    }
-
-    pub async fn close(self) {
-        for hub in self.hubs {
-            hub.close();
-        }
+        Ok(seats.into_iter().map(|seat| seat.hub).collect())
     }
 }
 

@@ -9,6 +9,7 @@ use reqwest::Method;
 use crate::video::{VideoOptions, VideoTarget};
 use crate::video_class::{Line, Profile, accept_answer, answer, offer};
 use crate::video_engine::Engine;
+use crate::video_hub::Hub;
 use crate::video_janus::Janus;
 use crate::video_peer::TrackSpec;
 use crate::video_schulhof::Schulhof;
@@ -32,20 +33,24 @@ impl Backend {
         }
     }
 
+    /// Sets up one class; what it returns (hub connections) must live while the class runs.
     pub async fn add_class(
-        &mut self,
+        &self,
         engine: &Engine,
         class: usize,
         profile: Profile,
-    ) -> Result<(), String> {
+    ) -> Result<Vec<Hub>, String> {
         match self {
             Backend::Janus(janus) => {
                 let bind = janus.bind_ip();
                 crate::video_janus::setup_class(janus, engine, bind, class, profile).await?;
-                Ok(())
+                Ok(Vec::new())
             }
             Backend::Schulhof(schulhof) => schulhof.add_class(engine, class, profile).await,
-            Backend::Direct { bind } => direct_class(engine, *bind).await,
+            Backend::Direct { bind } => {
+                direct_class(engine, *bind).await?;
+                Ok(Vec::new())
+            }
         }
     }
 
@@ -60,8 +65,7 @@ impl Backend {
     pub async fn close(self) {
         match self {
             Backend::Janus(janus) => janus.close().await,
-            Backend::Schulhof(schulhof) => schulhof.close().await,
-            Backend::Direct { .. } => {}
+            Backend::Schulhof(_) | Backend::Direct { .. } => {}
         }
     }
 }
