@@ -18,7 +18,7 @@
 #
 # Usage: loadtest/scripts/video_bench.sh          (as root: it creates the namespace)
 #   Smoke run: ROUNDS=1 CLASS_STEPS=1,2 DURATION=3 WARMUP=1 loadtest/scripts/video_bench.sh
-# Environment: ROUNDS (3), TARGETS (schulhof,janus), CLASS_STEPS (1,5,10,20,30,40,50,60),
+# Environment: ROUNDS (3), TARGETS (schulhof,janus), CLASS_STEPS (1,2,4,6,8,10,12,15,20,25,30,40),
 #   DURATION (10 s per step), WARMUP (3), LAYERS (h: q, h, f or mix), TALKERS (1),
 #   OBSERVERS (2 pupils per class that decrypt and measure latency; the rest count headers),
 #   LOSS_LIMIT (0.01), DIRECT (1: run the direct baseline), FLOOR (1: measure the UDP floor),
@@ -29,7 +29,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 rounds="${ROUNDS:-3}"
 targets="${TARGETS:-schulhof,janus}"
-steps="${CLASS_STEPS:-1,5,10,20,30,40,50,60}"
+steps="${CLASS_STEPS:-1,2,4,6,8,10,12,15,20,25,30,40}"
 duration="${DURATION:-10}"
 warmup="${WARMUP:-3}"
 layers="${LAYERS:-h}"

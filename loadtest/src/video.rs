@@ -45,7 +45,7 @@ pub struct VideoOptions {
     #[arg(long, default_value = "127.0.0.1")]
     pub bind_ip: IpAddr,
     /// Class counts to step through.
-    #[arg(long, value_delimiter = ',', default_value = "1,5,10,20,30,40")]
+    #[arg(long, value_delimiter = ',', default_value = "1,2,4,6,8,10,12,15,20,25,30,40")]
     pub class_steps: Vec<usize>,
     #[arg(long, default_value_t = 10.0)]
     pub duration_s: f64,
@@ -235,10 +235,10 @@ fn ratio(part: u64, whole: u64) -> f64 {
 }
 
 /// Packets per second one class's publishers send.
-fn sent_per_class(profile: Profile) -> f64 {
+fn sent_per_class(talkers: usize) -> f64 {
     let video: u32 = LAYERS.iter().map(|layer| layer.packets_per_second()).sum();
     let audio = 1.0 / AUDIO_INTERVAL.as_secs_f64();
-    f64::from(video) + audio * (1 + profile.talkers.min(crate::video_class::PUPILS)) as f64
+    f64::from(video) + audio * (1 + talkers.min(crate::video_class::PUPILS)) as f64
 }
 
 async fn wait_connected(engine: &Engine, timeout_s: f64) -> Result<Snapshot, String> {
@@ -316,7 +316,9 @@ async fn measure(
         failure = Some("peers_not_connected".to_owned());
     }
     let sent = (a.sent_audio + a.sent_video).saturating_sub(b.sent_audio + b.sent_video);
-    let expected_sent = sent_per_class(profile) * classes as f64;
+    // `direct` has no talkers: the teacher sends to one receiver.
+    let talkers = if options.target == VideoTarget::Direct { 0 } else { profile.talkers };
+    let expected_sent = sent_per_class(talkers) * classes as f64;
     if (sent as f64 / elapsed) < 0.97 * expected_sent {
         // The generator fell behind its schedule (frames skipped): it measured itself.
         failure = Some("generator_behind".to_owned());
