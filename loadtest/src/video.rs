@@ -118,6 +118,10 @@ struct StepResult {
     foreign_core0: Option<f64>,
     foreign_core1: Option<f64>,
     noisy: bool,
+    /// UDP datagrams dropped for a full receive buffer in the server's and the generator's
+    /// network namespaces during the window (with the server on the loopback, both are one).
+    server_ns_udp: Option<crate::video_cores::UdpCounters>,
+    gen_ns_udp: Option<crate::video_cores::UdpCounters>,
     latency: LatencySummary,
     latency_audio: LatencySummary,
     latency_video: LatencySummary,
@@ -265,10 +269,20 @@ async fn measure(
     let gen_before = sample(Some(Process::Myself));
     let metrics_before = backend.forwarded_metric().await;
     let cores_before = crate::video_cores::sample();
+    let server_udp_before = crate::video_cores::udp_counters(options.server_pid);
+    let gen_udp_before = crate::video_cores::udp_counters(None);
     let before = engine.snapshot(true).await?;
     tokio::time::sleep(Duration::from_secs_f64(options.duration_s)).await;
     let after = engine.snapshot(false).await?;
     let cores = crate::video_cores::shares(&cores_before, &crate::video_cores::sample());
+    let server_ns_udp = options.server_pid.and_then(|pid| {
+        crate::video_cores::udp_delta(
+            server_udp_before,
+            crate::video_cores::udp_counters(Some(pid)),
+        )
+    });
+    let gen_ns_udp =
+        crate::video_cores::udp_delta(gen_udp_before, crate::video_cores::udp_counters(None));
     let metrics_after = backend.forwarded_metric().await;
     let gen_after = sample(Some(Process::Myself));
     let server_after = sample(server);
@@ -374,6 +388,8 @@ async fn measure(
         foreign_core0,
         foreign_core1,
         noisy,
+        server_ns_udp,
+        gen_ns_udp,
         latency: summarize(&latency),
         latency_audio: summarize(&a.latency_audio),
         latency_video: summarize(&a.latency_video),

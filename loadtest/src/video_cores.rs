@@ -3,7 +3,8 @@
 //! of other processes (a compiler on this shared machine) or kernel work charged to nobody
 //! (softirq time when the kernel accounts IRQ time separately): a step with much of it is marked
 //! `noisy`. The softirq share is reported too, since packet delivery on loopback and veth runs
-//! there.
+//! there. The UDP counters of a network namespace (`/proc/<pid>/net/snmp`) show datagrams dropped
+//! because a socket's receive buffer was full — at the server or at the generator.
 
 use serde::Serialize;
 
@@ -64,6 +65,45 @@ pub fn shares(before: &CoreSample, after: &CoreSample) -> Vec<CoreShare> {
         .collect()
 }
 
+/// `Udp:` counters of the network namespace `/proc/<dir>` lives in (`self` or a PID).
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct UdpCounters {
+    pub in_datagrams: u64,
+    pub rcvbuf_errors: u64,
+    pub sndbuf_errors: u64,
+}
+
+fn parse_udp(snmp: &str) -> Option<UdpCounters> {
+    let mut lines = snmp.lines().filter(|line| line.starts_with("Udp:"));
+    let names: Vec<&str> = lines.next()?.split_whitespace().collect();
+    let values: Vec<&str> = lines.next()?.split_whitespace().collect();
+    let get = |name: &str| {
+        let at = names.iter().position(|n| *n == name)?;
+        values.get(at)?.parse::<u64>().ok()
+    };
+    Some(UdpCounters {
+        in_datagrams: get("InDatagrams")?,
+        rcvbuf_errors: get("RcvbufErrors")?,
+        sndbuf_errors: get("SndbufErrors")?,
+    })
+}
+
+/// The UDP counters seen by process `pid` (`None`: this process).
+pub fn udp_counters(pid: Option<u32>) -> Option<UdpCounters> {
+    let dir = pid.map_or_else(|| "self".to_owned(), |pid| pid.to_string());
+    parse_udp(&std::fs::read_to_string(format!("/proc/{dir}/net/snmp")).ok()?)
+}
+
+/// Counter increments between two readings.
+pub fn udp_delta(before: Option<UdpCounters>, after: Option<UdpCounters>) -> Option<UdpCounters> {
+    let (b, a) = (before?, after?);
+    Some(UdpCounters {
+        in_datagrams: a.in_datagrams.saturating_sub(b.in_datagrams),
+        rcvbuf_errors: a.rcvbuf_errors.saturating_sub(b.rcvbuf_errors),
+        sndbuf_errors: a.sndbuf_errors.saturating_sub(b.sndbuf_errors),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +118,13 @@ mod tests {
         assert_eq!(shares.len(), 2);
         assert_eq!(shares[0], CoreShare { busy: 0.6, softirq: 0.2 });
         assert_eq!(shares[1], CoreShare { busy: 0.5, softirq: 0.0 });
+    }
+
+    #[test]
+    fn udp_counters_are_read_by_name() {
+        let snmp = "Tcp: A B\nTcp: 1 2\nUdp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors\nUdp: 100 1 7 50 7 2\nUdpLite: InDatagrams RcvbufErrors\nUdpLite: 0 0\n";
+        let counters = parse_udp(snmp).unwrap();
+        assert_eq!(counters, UdpCounters { in_datagrams: 100, rcvbuf_errors: 7, sndbuf_errors: 2 });
+        assert!(udp_counters(None).is_some());
     }
 }
