@@ -12,6 +12,7 @@ use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use str0m::bwe::Bitrate;
 use str0m::change::SdpOffer;
 use str0m::media::Mid;
 use str0m::net::{Protocol, Transmit};
@@ -245,6 +246,7 @@ impl Sfu {
         }
         let answer = answer.to_sdp_string();
         self.apply_effects(room_id, effects);
+        self.set_bandwidth_target(id);
         self.drive(id);
         Ok(Negotiated { answer, tracks_changed })
     }
@@ -266,7 +268,17 @@ impl Sfu {
         let room_id = participant.room;
         let Some(room) = self.rooms.get_mut(&room_id) else { return };
         let effects = room.routing.show(id, track, (height > 0).then_some(height));
+        self.set_bandwidth_target(id);
         self.apply_effects(room_id, effects);
+    }
+
+    /// Lets the participant's bandwidth estimation probe towards what its tiles want.
+    fn set_bandwidth_target(&mut self, id: ParticipantId) {
+        let Some(participant) = self.participants.get_mut(&id) else { return };
+        let Some(room) = self.rooms.get(&participant.room) else { return };
+        let desired = room.routing.desired_bitrate(id);
+        participant.rtc.bwe().set_bitrate(Bitrate::bps(0), Bitrate::bps(desired));
+        self.drive(id);
     }
 
     /// Mutes or unmutes the participant's tracks of a kind (the server stops forwarding them).

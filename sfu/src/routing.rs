@@ -52,6 +52,9 @@ impl Layer {
     }
 }
 
+/// What an Opus track needs (bit/s), for the bandwidth target.
+const AUDIO_BITRATE: u64 = 50_000;
+
 /// What the driver must do after a change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
@@ -224,6 +227,25 @@ impl Routing {
     /// subscriber's layer at the next keyframe of the wanted one): one lookup.
     pub fn receivers(&self, track: TrackId) -> &[(ParticipantId, Layer)] {
         self.receivers.get(&track).map_or(&[], Vec::as_slice)
+    }
+
+    /// The bitrate (bit/s) the subscriber would receive with every shown track at the layer its
+    /// tile wants, before any bandwidth cap: what its bandwidth estimation should probe towards
+    /// (without a target, the estimate never rises above its start and high layers never come).
+    pub fn desired_bitrate(&self, subscriber: ParticipantId) -> u64 {
+        let Some(subscriptions) = self.subscriptions.get(&subscriber) else { return 0 };
+        subscriptions
+            .iter()
+            .filter_map(|(track_id, subscription)| {
+                let track = self.tracks.get(track_id)?;
+                let height = subscription.shown?;
+                Some(match track.kind {
+                    TrackKind::Audio => AUDIO_BITRATE,
+                    _ if !track.simulcast => Layer::High.bitrate(),
+                    _ => Layer::for_tile_height(height).bitrate(),
+                })
+            })
+            .sum()
     }
 
     /// The layer a subscriber receives of a track now.

@@ -110,3 +110,18 @@ fn a_removed_participant_leaves_no_routes() {
     assert_eq!(room.targets(teacher_mic, Layer::High), Vec::<ParticipantId>::new());
     assert_eq!(room.layer_of(BEN, camera), None);
 }
+
+#[test]
+fn the_desired_bitrate_follows_the_tiles_before_any_cap() {
+    let mut routing = Routing::default();
+    let (teacher, pupil) = (ParticipantId(1), ParticipantId(2));
+    let camera = routing.publish(teacher, TrackKind::Camera, true);
+    let audio = routing.publish(teacher, TrackKind::Audio, false);
+    routing.subscribe(pupil, camera);
+    routing.subscribe(pupil, audio);
+    assert_eq!(routing.desired_bitrate(pupil), 50_000, "audio only while the video is hidden");
+    routing.show(pupil, camera, Some(720));
+    routing.set_bandwidth(pupil, 600_000);
+    assert_eq!(routing.layer_of(pupil, camera), Some(Layer::Medium), "capped by the estimate");
+    assert_eq!(routing.desired_bitrate(pupil), 1_550_000, "but the target is the high layer");
+}

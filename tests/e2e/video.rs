@@ -137,11 +137,15 @@ async fn a_lesson_forwards_the_teachers_camera_and_audio_and_mute_all_stops_the_
         pupil.negotiate(&pupil_peer, &["audio"], &[(camera, "camera"), (audio, "audio")]).await;
     pupil.request(json!({"op": "view", "tiles": {camera.to_string(): 360}})).await.unwrap();
 
+    // Both media connections come up (ICE, DTLS) before anything is sent.
+    for peer in [&teacher_peer, &pupil_peer] {
+        peer.wait_for("connected", Duration::from_secs(20), |seen| seen.connected).await;
+    }
     // The teacher's peer sends all three layers (keyframes every 10 packets) and audio.
     let (cam_mid, audio_mid) =
         (Mid::from(teacher_mids[0].as_str()), Mid::from(teacher_mids[1].as_str()));
     let (video_slot, audio_slot) = (pupil_mids[1].clone(), pupil_mids[2].clone());
-    for seq in 1..=60u64 {
+    for seq in 1..=200u64 {
         for rid in ["q", "h", "f"] {
             teacher_peer.send_vp8(cam_mid, Some(rid), seq, seq % 10 == 1, rid.as_bytes()[0]).await;
         }
@@ -167,7 +171,9 @@ async fn a_lesson_forwards_the_teachers_camera_and_audio_and_mute_all_stops_the_
     let teacher_slot =
         teacher.negotiate(&teacher_peer, &[], &[(pupil_audio, "audio")]).await[0].clone();
     let pupil_audio_mid = Mid::from(pupil_mids[0].as_str());
-    for seq in 1..=20u64 {
+    let mut seq = 0u64;
+    while seq < 300 && teacher_peer.received_on(&teacher_slot) <= 5 {
+        seq += 1;
         pupil_peer.send_opus(pupil_audio_mid, seq, 2).await;
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -177,7 +183,7 @@ async fn a_lesson_forwards_the_teachers_camera_and_audio_and_mute_all_stops_the_
     assert_eq!(pupil.signal("force_mute").await["kind"], "audio");
     tokio::time::sleep(Duration::from_millis(200)).await;
     let muted_at = teacher_peer.received_on(&teacher_slot);
-    for seq in 21..=40u64 {
+    for seq in seq + 1..=seq + 20 {
         pupil_peer.send_opus(pupil_audio_mid, seq, 2).await;
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -199,9 +205,11 @@ async fn a_lesson_forwards_the_teachers_camera_and_audio_and_mute_all_stops_the_
         .clone();
     teacher.request(json!({"op": "allow_speak", "participant": pupil_id})).await.unwrap();
     pupil.request(json!({"op": "mute", "kind": "audio", "muted": false})).await.unwrap();
-    for seq in 41..=50u64 {
-        pupil_peer.send_opus(pupil_audio_mid, seq, 2).await;
+    let mut next = seq + 21;
+    while next < seq + 321 && teacher_peer.received_on(&teacher_slot) <= muted_at {
+        pupil_peer.send_opus(pupil_audio_mid, next, 2).await;
         tokio::time::sleep(Duration::from_millis(20)).await;
+        next += 1;
     }
     assert!(teacher_peer.received_on(&teacher_slot) > muted_at, "audio flows again");
 
@@ -524,7 +532,8 @@ async fn a_pupil_whose_network_blocks_udp_gets_media_over_ice_tcp() {
     let tcp_peer = MediaPeer::start_tcp().await;
     let slot =
         pupil.negotiate(&tcp_peer, &[], &[(track(&state, "audio"), "audio")]).await[0].clone();
-    for seq in 1..=100u64 {
+    tcp_peer.wait_for("connected over TCP", Duration::from_secs(20), |seen| seen.connected).await;
+    for seq in 1..=300u64 {
         teacher_peer.send_opus(audio_mid, seq, 7).await;
         tokio::time::sleep(Duration::from_millis(20)).await;
         if tcp_peer.received_on(&slot) >= 10 {
