@@ -59,7 +59,8 @@ pub struct VideoOptions {
     #[arg(long, default_value_t = 1)]
     pub talkers: usize,
     /// Pupils per class (besides the talkers) that decrypt what they receive and measure latency;
-    /// the others count packets from the RTP header (see `video_light`).
+    /// the others count packets from the RTP header (see `video_light`) and send no
+    /// transport-wide feedback — with layers above an SFU's start estimate (`f`, `mix`) use 29.
     #[arg(long, default_value_t = 2)]
     pub observers_per_class: usize,
     #[arg(long)]
