@@ -14,10 +14,7 @@ use crate::auth::create_user;
 
 #[tokio::test]
 async fn two_nodes_share_topics_and_presence_and_forget_a_crashed_node() {
-    let redis = std::env::var("SCHULHOF_TEST_REDIS_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned());
+    let redis = testkit::redis_url();
     let server = TestServer::start_with(|config| {
         config.redis_url = Some(redis);
         config.presence_ttl_seconds = 2;
@@ -98,10 +95,7 @@ async fn two_nodes_share_topics_and_presence_and_forget_a_crashed_node() {
 
 #[tokio::test]
 async fn access_changes_reach_sockets_on_other_nodes() {
-    let redis = std::env::var("SCHULHOF_TEST_REDIS_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned());
+    let redis = testkit::redis_url();
     let server = TestServer::start_with(|config| config.redis_url = Some(redis)).await;
     let node_a = NodeProcess::start(&server.config).await;
     let admin = server.admin().await;

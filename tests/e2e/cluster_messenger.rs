@@ -30,10 +30,7 @@ async fn event(hub: &mut HubClient, name: &str) -> Value {
 
 #[tokio::test]
 async fn chat_and_votes_cross_nodes_with_exact_tallies() {
-    let redis = std::env::var("SCHULHOF_TEST_REDIS_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned());
+    let redis = testkit::redis_url();
     let server = TestServer::start_with(|config| config.redis_url = Some(redis)).await;
     let node = NodeProcess::start(&server.config).await;
     let class = class_of(&server, 6).await;

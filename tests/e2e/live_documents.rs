@@ -245,10 +245,7 @@ async fn a_document_that_fails_to_load_is_refused_and_never_overwritten() {
 
 #[tokio::test]
 async fn two_nodes_serving_one_document_converge() {
-    let redis = std::env::var("SCHULHOF_TEST_REDIS_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned());
+    let redis = testkit::redis_url();
     // This node compacts after every 5 updates, the other after 500: the other node falls behind
     // compactions it did not make and must catch up through the snapshot.
     let server = TestServer::start_with(|config| {

@@ -403,10 +403,7 @@ async fn class_of_outsider_named(
 
 #[tokio::test]
 async fn a_lesson_lives_on_one_node_and_moves_when_that_node_dies() {
-    let redis = std::env::var("SCHULHOF_TEST_REDIS_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned());
+    let redis = testkit::redis_url();
     let server = TestServer::start_with(|config| {
         config.redis_url = Some(redis);
         config.presence_ttl_seconds = 2;

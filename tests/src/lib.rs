@@ -76,9 +76,7 @@ impl TestServer {
         let mut config = Config::for_data_dir(data_dir.path());
         config.database = fresh_database(data_dir.path()).await;
         config.web_dir = data_dir.path().join("web");
-        if let Ok(url) = std::env::var("SCHULHOF_TEST_REDIS_URL")
-            && !url.is_empty()
-        {
+        if let Some(url) = configured_redis_url() {
             config.redis_url = Some(url);
         }
         // Servers of different tests share one Redis; each platform gets its own key prefix.
@@ -313,4 +311,14 @@ pub async fn expect_error(response: Response, code: ErrorCode) -> ErrorBody {
     assert_eq!(body.code, code, "{url}: {text}");
     assert!(!body.message.is_empty() && !body.message_de.is_empty());
     body
+}
+
+/// The Redis of the PostgreSQL + Redis run (`SCHULHOF_TEST_REDIS_URL`), if set.
+fn configured_redis_url() -> Option<String> {
+    std::env::var("SCHULHOF_TEST_REDIS_URL").ok().filter(|url| !url.is_empty())
+}
+
+/// Redis for the cluster tests, which always need one: the configured one, else the local one.
+pub fn redis_url() -> String {
+    configured_redis_url().unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned())
 }

@@ -84,12 +84,7 @@ pub async fn authorize(
                 .membership_role(school, *group, session.user.id)
                 .await
                 .map_err(internal)?;
-            let invited = state
-                .video
-                .lessons()
-                .by_group
-                .get(group)
-                .is_some_and(|l| l.invited.contains(&session.user.id));
+            let invited = state.video.is_invited(*group, session.user.id);
             if member.is_some() || invited { Ok(()) } else { Err(HubErrorCode::Forbidden) }
         }
         Topic::Poll(poll) => {

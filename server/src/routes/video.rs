@@ -84,12 +84,7 @@ pub async fn connect(
 ) -> Result<Json<Value>, ApiError> {
     video_on(&state, &session).await?;
     let member = state.store.membership_role(session.school.id, group, session.user.id).await?;
-    let invited = state
-        .video
-        .lessons()
-        .by_group
-        .get(&group)
-        .is_some_and(|l| l.invited.contains(&session.user.id));
+    let invited = state.video.is_invited(group, session.user.id);
     if member.is_none() && !invited {
         return Err(ApiError::not_found());
     }

@@ -118,6 +118,11 @@ impl Video {
         self.lessons.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Was `user` invited to `group`'s running lesson (a short read of the lessons)?
+    pub fn is_invited(&self, group: GroupId, user: schulhof_proto::UserId) -> bool {
+        self.lessons().by_group.get(&group).is_some_and(|l| l.invited.contains(&user))
+    }
+
     pub fn shared_lessons(&self) -> Arc<Mutex<Lessons>> {
         self.lessons.clone()
     }

@@ -170,12 +170,7 @@ async fn resolve_joiner(
     };
     let membership =
         state.store.membership_role(school, group, session.user.id).await.map_err(internal)?;
-    let invited = state
-        .video
-        .lessons()
-        .by_group
-        .get(&group)
-        .is_some_and(|l| l.invited.contains(&session.user.id));
+    let invited = state.video.is_invited(group, session.user.id);
     let role = match membership {
         Some(MemberRole::Leader) => Role::Moderator,
         Some(_) if matches!(session.user.role, SchoolRole::Teacher | SchoolRole::Admin) => {
