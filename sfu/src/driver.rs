@@ -7,15 +7,21 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use str0m::Candidate;
+use str0m::net::Transmit;
 use str0m::net::{Protocol, TcpType};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::engine::{MediaStats, Output, Sfu, SfuEvent, SfuLimits};
+use crate::udp_batch::{self, BATCH, RecvBatch, SendBatch, Sent};
+
+/// At most this many `recvmmsg` calls per wake-up before the core sends what they produced.
+const RECV_CALLS_PER_WAKE: usize = 4;
 
 /// Where the driver listens and what it announces.
 #[derive(Clone, Debug)]
@@ -77,6 +83,8 @@ pub async fn start(
     shutdown: watch::Receiver<bool>,
 ) -> io::Result<(SfuHandle, mpsc::UnboundedReceiver<SfuEvent>)> {
     let udp = UdpSocket::bind(config.udp_bind).await?;
+    let (rcvbuf, sndbuf) = udp_batch::size_buffers(&udp);
+    tracing::debug!(rcvbuf, sndbuf, "video UDP socket buffers");
     let udp_local = udp.local_addr()?;
     let public_ip = config.public_ip.unwrap_or(udp_local.ip());
     let udp_addr = SocketAddr::new(public_ip, udp_local.port());
@@ -99,8 +107,17 @@ pub async fn start(
     let sfu = Sfu::new(candidates, config.limits).map_err(io::Error::other)?;
     let (jobs_tx, jobs_rx) = mpsc::channel::<Job>(1024);
     let (events_tx, events_rx) = mpsc::unbounded_channel();
-    let core =
-        Core { sfu, udp, udp_addr, tcp_addr, tcp_writers: HashMap::new(), events: events_tx };
+    let core = Core {
+        sfu,
+        udp,
+        udp_addr,
+        tcp_addr,
+        tcp_writers: HashMap::new(),
+        events: events_tx,
+        recv: RecvBatch::default(),
+        send: SendBatch::default(),
+        outgoing: Vec::with_capacity(4 * BATCH),
+    };
     tokio::spawn(core.run(jobs_rx, tcp_rx, shutdown));
     Ok((SfuHandle { jobs: jobs_tx, udp_addr, tcp_addr }, events_rx))
 }
@@ -112,6 +129,10 @@ struct Core {
     tcp_addr: Option<SocketAddr>,
     tcp_writers: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
     events: mpsc::UnboundedSender<SfuEvent>,
+    recv: RecvBatch,
+    send: SendBatch,
+    /// UDP datagrams the core produced, sent in `sendmmsg` batches.
+    outgoing: Vec<Transmit>,
 }
 
 impl Core {
@@ -121,7 +142,6 @@ impl Core {
         mut tcp: mpsc::Receiver<TcpEvent>,
         mut shutdown: watch::Receiver<bool>,
     ) {
-        let mut buf = vec![0u8; 2000];
         loop {
             let wake = self
                 .sfu
@@ -129,15 +149,9 @@ impl Core {
                 .unwrap_or_else(|| Instant::now() + Duration::from_millis(200));
             let sleep = tokio::time::sleep_until(tokio::time::Instant::from_std(wake));
             tokio::select! {
-                received = self.udp.recv_from(&mut buf) => {
-                    if let Ok((n, source)) = received {
-                        let now = Instant::now();
-                        self.sfu.handle_receive(now, Protocol::Udp, source, self.udp_addr, &buf[..n]);
-                        // Take what else is waiting before sending (fewer wake-ups under load).
-                        for _ in 0..64 {
-                            let Ok((n, source)) = self.udp.try_recv_from(&mut buf) else { break };
-                            self.sfu.handle_receive(now, Protocol::Udp, source, self.udp_addr, &buf[..n]);
-                        }
+                readable = self.udp.readable() => {
+                    if readable.is_ok() {
+                        self.receive_udp();
                     }
                 }
                 Some(job) = jobs.recv() => job(&mut self.sfu, Instant::now()),
@@ -146,6 +160,33 @@ impl Core {
                 _ = shutdown.changed() => break,
             }
             self.flush().await;
+        }
+    }
+
+    /// Takes the waiting datagrams in `recvmmsg` batches and hands them to the core (which
+    /// drains each subscriber once per batch, in `flush`).
+    fn receive_udp(&mut self) {
+        let fd = self.udp.as_raw_fd();
+        for _ in 0..RECV_CALLS_PER_WAKE {
+            let recv = &mut self.recv;
+            let count = match self.udp.try_io(Interest::READABLE, || recv.recv(fd)) {
+                Ok(count) => count,
+                Err(error) => {
+                    if error.kind() != io::ErrorKind::WouldBlock {
+                        tracing::debug!(%error, "udp receive failed");
+                    }
+                    return;
+                }
+            };
+            let now = Instant::now();
+            for i in 0..count {
+                if let Some((bytes, source)) = self.recv.datagram(i) {
+                    self.sfu.handle_receive(now, Protocol::Udp, source, self.udp_addr, bytes);
+                }
+            }
+            if count < BATCH {
+                return;
+            }
         }
     }
 
@@ -170,10 +211,9 @@ impl Core {
             match output {
                 Output::Transmit(transmit) => match transmit.proto {
                     Protocol::Udp => {
-                        if let Err(error) =
-                            self.udp.send_to(&transmit.contents, transmit.destination).await
-                        {
-                            tracing::debug!(%error, "udp send failed");
+                        self.outgoing.push(transmit);
+                        if self.outgoing.len() >= 4 * BATCH {
+                            self.send_udp().await;
                         }
                     }
                     _ => {
@@ -189,6 +229,35 @@ impl Core {
                 }
             }
         }
+        self.send_udp().await;
+    }
+
+    /// Sends the queued datagrams in `sendmmsg` batches; waits while the socket buffer is full
+    /// (nothing is dropped here; a refused destination is skipped).
+    async fn send_udp(&mut self) {
+        let fd = self.udp.as_raw_fd();
+        let mut start = 0;
+        while start < self.outgoing.len() {
+            let pending = &self.outgoing[start..];
+            let send = &mut self.send;
+            let sent = self.udp.try_io(Interest::WRITABLE, || match send.send(fd, pending) {
+                Sent::WouldBlock => Err(io::ErrorKind::WouldBlock.into()),
+                other => Ok(other),
+            });
+            match sent {
+                Ok(Sent::Some(n)) => start += n.max(1),
+                Ok(Sent::Refused(error)) => {
+                    tracing::debug!(%error, "udp send refused");
+                    start += 1;
+                }
+                Ok(Sent::WouldBlock) | Err(_) => {
+                    if self.udp.writable().await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        self.outgoing.clear();
     }
 }
 

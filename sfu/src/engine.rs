@@ -115,6 +115,10 @@ pub struct Sfu {
     next_track: u64,
     /// Counters of rooms that closed (so node totals never go backwards).
     closed_stats: MediaStats,
+    /// The latest time the application passed in.
+    now: Option<Instant>,
+    /// Participants that got packets to send since the last `poll_output`.
+    dirty: Vec<ParticipantId>,
 }
 
 impl Sfu {
@@ -134,6 +138,8 @@ impl Sfu {
             next_participant: 0,
             next_track: 0,
             closed_stats: MediaStats::default(),
+            now: None,
+            dirty: Vec::new(),
         })
     }
 
@@ -146,6 +152,7 @@ impl Sfu {
             None if self.rooms.len() >= self.limits.max_rooms => return Err(SfuError::NodeFull),
             _ => {}
         }
+        self.now = Some(now);
         self.next_participant += 1;
         let id = ParticipantId(self.next_participant);
         let participant = Participant::new(room, self.factory.build(now));

@@ -15,6 +15,7 @@ pub mod routing;
 #[cfg(test)]
 mod routing_tests;
 pub mod speaker;
+mod udp_batch;
 
 pub use engine::{MediaStats, Negotiated, Output, Sfu, SfuError, SfuEvent, SfuLimits, TrackInfo};
 pub use participant::RoomId;

@@ -100,6 +100,8 @@ pub struct Participant {
     /// Last keyframe request sent per (track, layer), to rate-limit them.
     pub keyframe_asked: HashMap<(TrackId, Layer), Instant>,
     pub connected: bool,
+    /// Queued in the core's list of participants to drain.
+    pub dirty: bool,
 }
 
 impl Participant {
@@ -117,6 +119,7 @@ impl Participant {
             remotes: Vec::new(),
             keyframe_asked: HashMap::new(),
             connected: false,
+            dirty: false,
         }
     }
 

@@ -12,7 +12,7 @@ use str0m::ice::StunMessage;
 use str0m::media::{KeyframeRequestKind, MediaKind};
 use str0m::net::{Protocol, Receive};
 use str0m::rtp::{ExtensionValues, RtpPacket, RtpWrite, Vp8Descriptor};
-use str0m::{Event, IceConnectionState, Input};
+use str0m::{Event, IceConnectionState, Input, Reason};
 
 use super::{Output, Sfu, SfuEvent};
 use crate::forward::{Incoming, Skip, h264_starts_keyframe};
@@ -21,6 +21,14 @@ use crate::routing::{Layer, ParticipantId, TrackId, TrackKind};
 
 /// At most one keyframe request per (track, layer) in this time.
 const KEYFRAME_INTERVAL: Duration = Duration::from_millis(300);
+
+/// How many due-at-once timeouts one drain serves before it leaves the rest to the timer heap
+/// (so an `Rtc` that keeps asking for `now` cannot hold the core).
+const IMMEDIATE_BUDGET: u32 = 256;
+
+/// A timeout this close after `now` counts as due at once (str0m's pacer asks for "last
+/// handled + 1 µs" after each packet).
+const IMMEDIATE_SLACK: Duration = Duration::from_micros(100);
 
 impl Sfu {
     /// A datagram arrived on the node's UDP socket or an ICE-TCP connection.
@@ -34,6 +42,7 @@ impl Sfu {
     ) {
         let Some(id) = self.demux(proto, source, bytes) else { return };
         let Ok(receive) = Receive::new(proto, source, destination, bytes) else { return };
+        self.now = Some(now);
         let Some(participant) = self.participants.get_mut(&id) else { return };
         if participant.rtc.handle_input(Input::Receive(now, receive)).is_err() {
             self.fail(id);
@@ -45,6 +54,7 @@ impl Sfu {
 
     /// Time passed: run the timers that are due.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = Some(now);
         // Take the due timers first: an `Rtc` that asks to be woken again at `now` is served on
         // the next call, never in a loop here.
         let mut due = Vec::new();
@@ -97,8 +107,38 @@ impl Sfu {
         }
     }
 
+    /// The next datagram or event. Subscribers that got packets since the last call are drained
+    /// first, once each (a batch of incoming datagrams costs one drain per subscriber, not one
+    /// per packet).
     pub fn poll_output(&mut self) -> Option<Output> {
+        if !self.dirty.is_empty() {
+            self.drive_dirty();
+        }
         self.outputs.pop_front()
+    }
+
+    fn drive_dirty(&mut self) {
+        let mut dirty = std::mem::take(&mut self.dirty);
+        for id in dirty.drain(..) {
+            if let Some(p) = self.participants.get_mut(&id) {
+                p.dirty = false;
+            }
+            self.drive(id);
+        }
+        self.dirty = dirty; // keeps the allocation
+        if let Some(now) = self.now {
+            self.process_events(now);
+        }
+    }
+
+    /// Marks a participant to be drained at the next `poll_output`.
+    fn mark_dirty(&mut self, id: ParticipantId) {
+        if let Some(p) = self.participants.get_mut(&id)
+            && !p.dirty
+        {
+            p.dirty = true;
+            self.dirty.push(id);
+        }
     }
 
     /// Finds the participant of a datagram: by remote address, or for a new address by the ICE
@@ -122,12 +162,29 @@ impl Sfu {
         Some(id)
     }
 
-    /// Drains one participant's `Rtc`: datagrams out, events queued, timer armed.
+    /// Drains one participant's `Rtc`: datagrams out, events queued, timer armed. The pacer's
+    /// timeout that is due at once (str0m's pacer asks for one after every packet it releases)
+    /// is served here, up to `IMMEDIATE_BUDGET` times, instead of through the timer heap and a
+    /// round trip of the driver. (Only the pacer's: other parts may ask for `now` again until
+    /// time really advances.)
     pub(super) fn drive(&mut self, id: ParticipantId) {
         let Some(participant) = self.participants.get_mut(&id) else { return };
+        let mut budget = IMMEDIATE_BUDGET;
         loop {
             match participant.rtc.poll_output() {
                 Ok(str0m::Output::Timeout(at)) => {
+                    if budget > 0
+                        && let Some(now) = self.now
+                        && at <= now + IMMEDIATE_SLACK
+                        && matches!(participant.rtc.last_timeout_reason(), Reason::Pacer(_))
+                    {
+                        budget -= 1;
+                        if participant.rtc.handle_input(Input::Timeout(now)).is_err() {
+                            self.fail(id);
+                            return;
+                        }
+                        continue;
+                    }
                     if participant.next_timeout != Some(at) {
                         participant.next_timeout = Some(at);
                         self.timers.push(Reverse((at, id)));
@@ -323,7 +380,7 @@ impl Sfu {
             }
             stream.write_rtp(write);
             forwarded += 1;
-            self.drive(subscriber);
+            self.mark_dirty(subscriber);
         }
         if let Some(room) = self.rooms.get_mut(&room_id) {
             room.stats.forwarded_packets += forwarded;
