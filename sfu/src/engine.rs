@@ -12,12 +12,12 @@ use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use str0m::bwe::Bitrate;
 use str0m::change::SdpOffer;
 use str0m::media::Mid;
 use str0m::net::{Protocol, Transmit};
 use str0m::{Candidate, Event};
 
+use crate::estimate;
 use crate::forward::Rewriter;
 use crate::participant::{Participant, Published, RoomId, RtcFactory, Slot};
 use crate::routing::{Effect, ParticipantId, Routing, TrackId, TrackKind};
@@ -158,7 +158,9 @@ impl Sfu {
         let participant = Participant::new(room, self.factory.build(now));
         self.by_ufrag.insert(participant.ufrag.clone(), id);
         self.participants.insert(id, participant);
-        self.rooms.entry(room).or_default().members.push(id);
+        let room = self.rooms.entry(room).or_default();
+        room.members.push(id);
+        room.routing.set_bandwidth(id, estimate::INITIAL_BPS);
         self.drive(id);
         Ok(id)
     }
@@ -253,7 +255,6 @@ impl Sfu {
         }
         let answer = answer.to_sdp_string();
         self.apply_effects(room_id, effects);
-        self.set_bandwidth_target(id);
         self.drive(id);
         Ok(Negotiated { answer, tracks_changed })
     }
@@ -275,17 +276,7 @@ impl Sfu {
         let room_id = participant.room;
         let Some(room) = self.rooms.get_mut(&room_id) else { return };
         let effects = room.routing.show(id, track, (height > 0).then_some(height));
-        self.set_bandwidth_target(id);
         self.apply_effects(room_id, effects);
-    }
-
-    /// Lets the participant's bandwidth estimation probe towards what its tiles want.
-    fn set_bandwidth_target(&mut self, id: ParticipantId) {
-        let Some(participant) = self.participants.get_mut(&id) else { return };
-        let Some(room) = self.rooms.get(&participant.room) else { return };
-        let desired = room.routing.desired_bitrate(id);
-        participant.rtc.bwe().set_bitrate(Bitrate::bps(0), Bitrate::bps(desired));
-        self.drive(id);
     }
 
     /// Mutes or unmutes the participant's tracks of a kind (the server stops forwarding them).

@@ -30,6 +30,9 @@ struct Net {
     server: SocketAddr,
     peers: Vec<Peer>,
     now: Instant,
+    /// Drops every n-th RTP packet the SFU sends to this address (a lossy downlink).
+    lossy: Option<(SocketAddr, u32)>,
+    rtp_to_lossy: u32,
 }
 
 fn limits() -> SfuLimits {
@@ -45,6 +48,8 @@ impl Net {
             server,
             peers: Vec::new(),
             now: Instant::now(),
+            lossy: None,
+            rtp_to_lossy: 0,
         }
     }
 
@@ -128,6 +133,18 @@ impl Net {
                 while let Some(output) = self.sfu.poll_output() {
                     if let Output::Transmit(t) = output {
                         moved = true;
+                        let is_rtp = t.contents.len() > 12
+                            && t.contents[0] >> 6 == 2
+                            && !(192..=223).contains(&t.contents[1]);
+                        if let Some((addr, n)) = self.lossy
+                            && addr == t.destination
+                            && is_rtp
+                        {
+                            self.rtp_to_lossy += 1;
+                            if self.rtp_to_lossy.is_multiple_of(n) {
+                                continue;
+                            }
+                        }
                         if let Some(peer) = self.peers.iter_mut().find(|p| p.addr == t.destination)
                         {
                             let receive =
@@ -308,6 +325,42 @@ fn a_subscriber_gets_the_layer_of_its_tile_and_switches_at_a_keyframe() {
     );
     let seqs: Vec<u64> = got.iter().map(|(s, _)| *s).collect();
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "one continuous stream: {seqs:?}");
+}
+
+#[test]
+fn loss_on_a_subscribers_downlink_lowers_its_layer() {
+    let mut net = Net::new();
+    let (teacher, teacher_mids) = net.join(&[TrackKind::Camera], &[]);
+    let camera = track_of(&net.sfu, net.peers[teacher].id, TrackKind::Camera);
+    let (pupil, _) = net.join(&[], &[camera]);
+    net.connect();
+    let pupil_id = net.peers[pupil].id;
+    net.sfu.show(pupil_id, camera, 720);
+    let mid = teacher_mids[0];
+    let mut seq = 0;
+    let mut frames = |net: &mut Net, count: u64| {
+        for _ in 0..count {
+            seq += 1;
+            for rid in ["q", "h", "f"] {
+                net.send_vp8(teacher, mid, rid, seq, seq % 10 == 1);
+            }
+            net.run(Duration::from_millis(33));
+        }
+    };
+    frames(&mut net, 30);
+    let layers = |net: &Net| -> Vec<u8> { net.received(pupil).iter().map(|(_, p)| p[5]).collect() };
+    assert_eq!(layers(&net).last(), Some(&b'h'), "medium at the start estimate");
+    assert!(!net.keyframe_requests(teacher).contains(&"q".to_string()));
+
+    // Half the packets to the pupil are lost: within a few reports it gets the low layer.
+    net.lossy = Some((net.peers[pupil].addr, 2));
+    frames(&mut net, 120);
+    assert!(net.keyframe_requests(teacher).contains(&"q".to_string()));
+    let before = layers(&net).len();
+    net.lossy = None;
+    frames(&mut net, 5);
+    let last: Vec<u8> = layers(&net)[before..].to_vec();
+    assert!(!last.is_empty() && last.iter().all(|l| *l == b'q'), "{last:?}");
 }
 
 #[test]

@@ -9,6 +9,7 @@ pub mod driver;
 pub mod engine;
 #[cfg(test)]
 mod engine_tests;
+mod estimate;
 pub mod forward;
 pub mod participant;
 pub mod routing;

@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use str0m::bwe::Bitrate;
 use str0m::config::{CryptoProvider, DtlsCert};
 use str0m::format::Codec;
 use str0m::media::{Mid, Rid};
 use str0m::rtp::Ssrc;
 use str0m::{Candidate, Rtc};
 
+use crate::estimate::LossEstimator;
 use crate::forward::Rewriter;
 use crate::routing::{Layer, TrackId, TrackKind};
 
@@ -49,8 +49,8 @@ impl RtcFactory {
             .enable_opus(true, false)
             .enable_vp8(true)
             .enable_h264(true)
-            .enable_bwe(Some(Bitrate::kbps(1_200)))
-            .set_stats_interval(Some(Duration::from_secs(2)))
+            // No str0m BWE: its pacer costs an extra timeout round per packet (see estimate.rs).
+            .set_stats_interval(Some(Duration::from_secs(1)))
             .build(now);
         for candidate in &self.candidates {
             rtc.add_local_candidate(candidate.clone());
@@ -102,6 +102,10 @@ pub struct Participant {
     pub connected: bool,
     /// Queued in the core's list of participants to drain.
     pub dirty: bool,
+    /// The bandwidth estimate of what is sent to this participant.
+    pub estimator: LossEstimator,
+    /// The worst fraction lost its receiver reports gave since the last estimate.
+    pub egress_loss: Option<f32>,
 }
 
 impl Participant {
@@ -120,6 +124,8 @@ impl Participant {
             keyframe_asked: HashMap::new(),
             connected: false,
             dirty: false,
+            estimator: LossEstimator::default(),
+            egress_loss: None,
         }
     }
 

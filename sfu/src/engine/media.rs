@@ -162,11 +162,12 @@ impl Sfu {
         Some(id)
     }
 
-    /// Drains one participant's `Rtc`: datagrams out, events queued, timer armed. The pacer's
-    /// timeout that is due at once (str0m's pacer asks for one after every packet it releases)
-    /// is served here, up to `IMMEDIATE_BUDGET` times, instead of through the timer heap and a
-    /// round trip of the driver. (Only the pacer's: other parts may ask for `now` again until
-    /// time really advances.)
+    /// Drains one participant's `Rtc`: datagrams out, events queued, timer armed. A timeout of
+    /// the send path that is due at once (a written packet is queued by the send stream's
+    /// timeout, and str0m's pacer asks for one after every packet it releases) is served here,
+    /// up to `IMMEDIATE_BUDGET` times, instead of through the timer heap and a round trip of
+    /// the driver. (Only the send path's: other parts may ask for `now` again until time
+    /// really advances.)
     pub(super) fn drive(&mut self, id: ParticipantId) {
         let Some(participant) = self.participants.get_mut(&id) else { return };
         let mut budget = IMMEDIATE_BUDGET;
@@ -176,7 +177,10 @@ impl Sfu {
                     if budget > 0
                         && let Some(now) = self.now
                         && at <= now + IMMEDIATE_SLACK
-                        && matches!(participant.rtc.last_timeout_reason(), Reason::Pacer(_))
+                        && matches!(
+                            participant.rtc.last_timeout_reason(),
+                            Reason::Pacer(_) | Reason::SendStream
+                        )
                     {
                         budget -= 1;
                         if participant.rtc.handle_input(Input::Timeout(now)).is_err() {
@@ -237,13 +241,24 @@ impl Sfu {
                     self.request_keyframe(owner, track, layer.unwrap_or(Layer::Low), Some(now));
                     self.drive(owner);
                 }
-                Event::EgressBitrateEstimate(str0m::bwe::BweKind::Twcc { estimate, .. }) => {
-                    let Some(room_id) = self.participants.get(&id).map(|p| p.room) else {
-                        continue;
-                    };
+                Event::MediaEgressStats(stats) => {
+                    // The fraction lost of the subscriber's latest receiver report, per stream:
+                    // the worst stream counts.
+                    if let (Some(p), Some(loss)) = (self.participants.get_mut(&id), stats.loss) {
+                        p.egress_loss = Some(p.egress_loss.map_or(loss, |l| l.max(loss)));
+                    }
+                }
+                Event::PeerStats(stats) => {
+                    // Once a second: the loss-based estimate caps the subscriber's layers.
+                    let Some(p) = self.participants.get_mut(&id) else { continue };
+                    let room_id = p.room;
                     let Some(room) = self.rooms.get_mut(&room_id) else { continue };
-                    let effects = room.routing.set_bandwidth(id, estimate.as_u64());
-                    self.apply_effects(room_id, effects);
+                    let desired = room.routing.desired_bitrate(id);
+                    let loss = p.egress_loss.take();
+                    if let Some(estimate) = p.estimator.report(now, loss, stats.bytes_tx, desired) {
+                        let effects = room.routing.set_bandwidth(id, estimate);
+                        self.apply_effects(room_id, effects);
+                    }
                 }
                 Event::MediaIngressStats(stats) => {
                     let Some(room_id) = self.participants.get(&id).map(|p| p.room) else {
