@@ -11,6 +11,10 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
+use std::collections::{HashMap, HashSet};
+
+use schulhof_proto::GroupId;
+
 use crate::state::SharedState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -23,6 +27,12 @@ pub struct HttpLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct LoginLabels {
     pub outcome: &'static str,
+}
+
+/// A video lesson, named by its group's ID (no personal data).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LessonLabels {
+    pub lesson: String,
 }
 
 pub struct Metrics {
@@ -39,6 +49,10 @@ pub struct Metrics {
     pub video_received_packets: Counter,
     /// Ingress packet loss in per mille, averaged over the node's rooms.
     pub video_ingress_loss_permille: Gauge,
+    pub video_lesson_participants: Family<LessonLabels, Gauge>,
+    pub video_lesson_forwarded_packets: Family<LessonLabels, Counter>,
+    pub video_lesson_forwarded_bytes: Family<LessonLabels, Counter>,
+    pub video_lesson_ingress_loss_permille: Family<LessonLabels, Gauge>,
 }
 
 impl Metrics {
@@ -98,6 +112,30 @@ impl Metrics {
             "Packet loss towards the SFU (per mille, mean of the rooms)",
             video_ingress_loss_permille.clone(),
         );
+        let video_lesson_participants = Family::<LessonLabels, Gauge>::default();
+        registry.register(
+            "video_lesson_participants",
+            "Participants of a running video lesson (with its breakout rooms)",
+            video_lesson_participants.clone(),
+        );
+        let video_lesson_forwarded_packets = Family::<LessonLabels, Counter>::default();
+        registry.register(
+            "video_lesson_forwarded_packets",
+            "RTP packets the SFU forwarded in a video lesson",
+            video_lesson_forwarded_packets.clone(),
+        );
+        let video_lesson_forwarded_bytes = Family::<LessonLabels, Counter>::default();
+        registry.register(
+            "video_lesson_forwarded_bytes",
+            "RTP payload bytes the SFU forwarded in a video lesson (rate × 8 = bitrate)",
+            video_lesson_forwarded_bytes.clone(),
+        );
+        let video_lesson_ingress_loss_permille = Family::<LessonLabels, Gauge>::default();
+        registry.register(
+            "video_lesson_ingress_loss_permille",
+            "Packet loss towards the SFU in a video lesson (per mille, worst room)",
+            video_lesson_ingress_loss_permille.clone(),
+        );
         Self {
             registry,
             http_requests,
@@ -111,6 +149,10 @@ impl Metrics {
             video_forwarded_bytes,
             video_received_packets,
             video_ingress_loss_permille,
+            video_lesson_participants,
+            video_lesson_forwarded_packets,
+            video_lesson_forwarded_bytes,
+            video_lesson_ingress_loss_permille,
         }
     }
 
@@ -129,6 +171,43 @@ impl Metrics {
         self.video_received_packets
             .inc_by(now.received_packets.saturating_sub(last.received_packets));
         self.video_ingress_loss_permille.set((now.ingress_loss * 1000.0).round() as i64);
+    }
+
+    /// Copies the counters of the running lessons (`last`: the previous readings, kept by the
+    /// caller). A lesson that ended loses its series.
+    pub fn video_lessons(
+        &self,
+        now: &[(GroupId, schulhof_sfu::MediaStats)],
+        last: &mut HashMap<GroupId, schulhof_sfu::MediaStats>,
+    ) {
+        let running: HashSet<GroupId> = now.iter().map(|(group, _)| *group).collect();
+        for (group, stats) in now {
+            let labels = LessonLabels { lesson: group.to_string() };
+            let before = last.insert(*group, *stats).unwrap_or_default();
+            self.video_lesson_participants
+                .get_or_create(&labels)
+                .set(i64::try_from(stats.participants).unwrap_or(i64::MAX));
+            self.video_lesson_forwarded_packets
+                .get_or_create(&labels)
+                .inc_by(stats.forwarded_packets.saturating_sub(before.forwarded_packets));
+            self.video_lesson_forwarded_bytes
+                .get_or_create(&labels)
+                .inc_by(stats.forwarded_bytes.saturating_sub(before.forwarded_bytes));
+            self.video_lesson_ingress_loss_permille
+                .get_or_create(&labels)
+                .set((stats.ingress_loss * 1000.0).round() as i64);
+        }
+        last.retain(|group, _| {
+            if running.contains(group) {
+                return true;
+            }
+            let labels = LessonLabels { lesson: group.to_string() };
+            self.video_lesson_participants.remove(&labels);
+            self.video_lesson_forwarded_packets.remove(&labels);
+            self.video_lesson_forwarded_bytes.remove(&labels);
+            self.video_lesson_ingress_loss_permille.remove(&labels);
+            false
+        });
     }
 
     pub fn login(&self, outcome: &'static str) {

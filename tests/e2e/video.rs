@@ -236,12 +236,36 @@ async fn a_lesson_forwards_the_teachers_camera_and_audio_and_mute_all_stops_the_
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(forwarded > 20.0, "forwarded packets in /metrics: {forwarded}");
+    // …and so do the lesson's, labelled with its group's ID.
+    let lesson_line =
+        format!("schulhof_video_lesson_forwarded_packets_total{{lesson=\"{}\"}}", class.group.id);
+    let text = class.admin.get("/metrics").await.text().await.unwrap();
+    let lesson_forwarded: f64 = text
+        .lines()
+        .find(|l| l.starts_with(&lesson_line))
+        .and_then(|l| l.split_whitespace().last()?.parse().ok())
+        .unwrap_or(0.0);
+    assert!(lesson_forwarded > 20.0, "{lesson_line} in /metrics: {text}");
+    let participants =
+        format!("schulhof_video_lesson_participants{{lesson=\"{}\"}} 2", class.group.id);
+    assert!(text.lines().any(|l| l == participants), "{participants} in {text}");
 
     // Ending the lesson tells everyone.
     teacher.request(json!({"op": "end"})).await.unwrap();
     pupil.signal("ended").await;
     let lessons: Vec<Value> = class.teacher.0.get_ok("/api/video/lessons").await;
     assert!(lessons.is_empty());
+    // An ended lesson's series go away with the next copy.
+    let mut gone = false;
+    for _ in 0..30 {
+        let text = class.admin.get("/metrics").await.text().await.unwrap();
+        if !text.contains(&lesson_line) {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(gone, "the ended lesson's series stay in /metrics");
     server.stop().await;
 }
 

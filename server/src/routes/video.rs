@@ -54,16 +54,13 @@ pub async fn lessons(
             let stats = state
                 .video
                 .engine
-                .call(move |sfu, _| {
-                    rooms.iter().filter_map(|r| sfu.room_stats(*r)).collect::<Vec<_>>()
-                })
+                .call(move |sfu, _| crate::video::lesson_stats(sfu, &rooms))
                 .await
                 .unwrap_or_default();
-            let forwarded: u64 = stats.iter().map(|s| s.forwarded_packets).sum();
-            let bytes: u64 = stats.iter().map(|s| s.forwarded_bytes).sum();
-            let loss = stats.iter().map(|s| s.ingress_loss).fold(0.0_f32, f32::max);
             entry["stats"] = json!({
-                "forwarded_packets": forwarded, "forwarded_bytes": bytes, "ingress_loss": loss,
+                "forwarded_packets": stats.forwarded_packets,
+                "forwarded_bytes": stats.forwarded_bytes,
+                "ingress_loss": stats.ingress_loss,
             });
         }
         out.push(entry);

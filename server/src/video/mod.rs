@@ -18,7 +18,7 @@ use std::time::Duration;
 use schulhof_proto::GroupId;
 use schulhof_proto::hub::{ServerFrame, Topic};
 use schulhof_sfu::driver::{DriverConfig, SfuHandle};
-use schulhof_sfu::{ParticipantId, RoomId, SfuEvent, SfuLimits};
+use schulhof_sfu::{MediaStats, ParticipantId, RoomId, Sfu, SfuEvent, SfuLimits};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 use url::Url;
@@ -190,13 +190,45 @@ pub async fn run_events(state: SharedState, mut events: mpsc::UnboundedReceiver<
     }
 }
 
-/// Copies the SFU's node counters into the metrics every 2 s.
+/// The counters of a lesson's media rooms (main room and breakout rooms) together: sums, and the
+/// worst ingress loss.
+pub fn lesson_stats(sfu: &Sfu, rooms: &[RoomId]) -> MediaStats {
+    let mut total = MediaStats::default();
+    for stats in rooms.iter().filter_map(|r| sfu.room_stats(*r)) {
+        total.participants += stats.participants;
+        total.forwarded_packets += stats.forwarded_packets;
+        total.forwarded_bytes += stats.forwarded_bytes;
+        total.received_packets += stats.received_packets;
+        total.ingress_loss = total.ingress_loss.max(stats.ingress_loss);
+    }
+    total
+}
+
+/// Copies the SFU's node and lesson counters into the metrics every 2 s.
 pub async fn run_metrics(state: SharedState) {
-    let mut last = schulhof_sfu::MediaStats::default();
+    let mut last = MediaStats::default();
+    let mut last_lessons = HashMap::new();
     loop {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let Ok((stats, rooms)) = state.video.engine.node_stats().await else { return };
         state.metrics.video(&last, &stats, rooms);
         last = stats;
+        let lessons = state.video.shared_lessons();
+        let Ok(per_lesson) = state
+            .video
+            .engine
+            .call(move |sfu, _| {
+                let lessons = lock(&lessons);
+                lessons
+                    .by_group
+                    .values()
+                    .map(|l| (l.group, lesson_stats(sfu, &l.media_rooms)))
+                    .collect::<Vec<_>>()
+            })
+            .await
+        else {
+            return;
+        };
+        state.metrics.video_lessons(&per_lesson, &mut last_lessons);
     }
 }
