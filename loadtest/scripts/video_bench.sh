@@ -116,7 +116,7 @@ start_target() { # TARGET: a fresh server process on core 0 in the namespace (se
   case "$1" in
     schulhof)
       ip netns exec "$netns" taskset -c 0 "$server_bin" serve --bind "$ns_ip:$http_port" --data-dir "$work/data" \
-        --video-udp "$ns_ip:$udp_port" --video-tcp "$ns_ip:$tcp_port" --log-level warn \
+        --video-udp "$ns_ip:$udp_port" --video-tcp "$ns_ip:$tcp_port" --log-level "${SCHULHOF_LOG:-warn}" \
         >>"$work/schulhof.log" 2>&1 &
       pid=$!
       wait_port "$http_port" "$work/schulhof.log" ;;

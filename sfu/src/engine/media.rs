@@ -256,6 +256,7 @@ impl Sfu {
                     let desired = room.routing.desired_bitrate(id);
                     let loss = p.egress_loss.take();
                     if let Some(estimate) = p.estimator.report(now, loss, stats.bytes_tx, desired) {
+                        tracing::debug!(participant = id.0, ?loss, estimate, "bandwidth estimate");
                         let effects = room.routing.set_bandwidth(id, estimate);
                         self.apply_effects(room_id, effects);
                     }
