@@ -23,7 +23,7 @@
 #   OBSERVERS (2 pupils per class that decrypt and measure latency; the rest count headers),
 #   LOSS_LIMIT (0.01), DIRECT (1: run the direct baseline), FLOOR (1: measure the UDP floor),
 #   JANUS_EVENT_LOOPS (unset: Janus's default of one loop thread per handle), NETNS (sfubench),
-#   HOST_IP, NS_IP, KEEP_NETNS=1, SKIP_BUILD=1, PROFILE (release), WORK_DIR (keeps the populated
+#   HOST_IP, NS_IP, KEEP_NETNS=1, SKIP_BUILD=1, PROFILE (release), SCHULHOF_LOG (warn), WORK_DIR (keeps the populated
 #   school for later runs), OUT, CARGO_TARGET_DIR (~/.cache/schulhof-target).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
