@@ -14,6 +14,7 @@ use prometheus_client::registry::Registry;
 use std::collections::{HashMap, HashSet};
 
 use schulhof_proto::GroupId;
+use schulhof_sfu::{MediaStats, RoomId};
 
 use crate::state::SharedState;
 
@@ -27,6 +28,13 @@ pub struct HttpLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct LoginLabels {
     pub outcome: &'static str,
+}
+
+/// The previous per-room readings of the lessons' counters (kept by the metrics task).
+#[derive(Default)]
+pub struct LessonReadings {
+    rooms: HashMap<RoomId, MediaStats>,
+    lessons: HashSet<GroupId>,
 }
 
 /// A video lesson, named by its group's ID (no personal data).
@@ -157,12 +165,7 @@ impl Metrics {
     }
 
     /// Copies the SFU's node counters (`last` is the previous reading).
-    pub fn video(
-        &self,
-        last: &schulhof_sfu::MediaStats,
-        now: &schulhof_sfu::MediaStats,
-        rooms: usize,
-    ) {
+    pub fn video(&self, last: &MediaStats, now: &MediaStats, rooms: usize) {
         self.video_participants.set(i64::try_from(now.participants).unwrap_or(i64::MAX));
         self.video_rooms.set(i64::try_from(rooms).unwrap_or(i64::MAX));
         self.video_forwarded_packets
@@ -173,41 +176,47 @@ impl Metrics {
         self.video_ingress_loss_permille.set((now.ingress_loss * 1000.0).round() as i64);
     }
 
-    /// Copies the counters of the running lessons (`last`: the previous readings, kept by the
-    /// caller). A lesson that ended loses its series.
+    /// Copies the counters of the running lessons, given per media room (main and breakout
+    /// rooms: a room that closes takes its counts along, so deltas are taken per room). A
+    /// lesson that ended loses its series.
     pub fn video_lessons(
         &self,
-        now: &[(GroupId, schulhof_sfu::MediaStats)],
-        last: &mut HashMap<GroupId, schulhof_sfu::MediaStats>,
+        now: &[(GroupId, Vec<(RoomId, MediaStats)>)],
+        last: &mut LessonReadings,
     ) {
-        let running: HashSet<GroupId> = now.iter().map(|(group, _)| *group).collect();
-        for (group, stats) in now {
+        let mut rooms = HashMap::new();
+        for (group, readings) in now {
             let labels = LessonLabels { lesson: group.to_string() };
-            let before = last.insert(*group, *stats).unwrap_or_default();
+            let (mut participants, mut packets, mut bytes, mut loss) = (0, 0, 0, 0.0_f32);
+            for (room, stats) in readings {
+                let before = last.rooms.get(room).copied().unwrap_or_default();
+                // A reading below the last one is a new room under a reused ID: count it all.
+                let delta = |now: u64, then: u64| if now >= then { now - then } else { now };
+                participants += stats.participants;
+                packets += delta(stats.forwarded_packets, before.forwarded_packets);
+                bytes += delta(stats.forwarded_bytes, before.forwarded_bytes);
+                loss = loss.max(stats.ingress_loss);
+                rooms.insert(*room, *stats);
+            }
             self.video_lesson_participants
                 .get_or_create(&labels)
-                .set(i64::try_from(stats.participants).unwrap_or(i64::MAX));
-            self.video_lesson_forwarded_packets
-                .get_or_create(&labels)
-                .inc_by(stats.forwarded_packets.saturating_sub(before.forwarded_packets));
-            self.video_lesson_forwarded_bytes
-                .get_or_create(&labels)
-                .inc_by(stats.forwarded_bytes.saturating_sub(before.forwarded_bytes));
+                .set(i64::try_from(participants).unwrap_or(i64::MAX));
+            self.video_lesson_forwarded_packets.get_or_create(&labels).inc_by(packets);
+            self.video_lesson_forwarded_bytes.get_or_create(&labels).inc_by(bytes);
             self.video_lesson_ingress_loss_permille
                 .get_or_create(&labels)
-                .set((stats.ingress_loss * 1000.0).round() as i64);
+                .set((loss * 1000.0).round() as i64);
         }
-        last.retain(|group, _| {
-            if running.contains(group) {
-                return true;
-            }
+        last.rooms = rooms;
+        let running: HashSet<GroupId> = now.iter().map(|(group, _)| *group).collect();
+        for group in last.lessons.difference(&running) {
             let labels = LessonLabels { lesson: group.to_string() };
             self.video_lesson_participants.remove(&labels);
             self.video_lesson_forwarded_packets.remove(&labels);
             self.video_lesson_forwarded_bytes.remove(&labels);
             self.video_lesson_ingress_loss_permille.remove(&labels);
-            false
-        });
+        }
+        last.lessons = running;
     }
 
     pub fn login(&self, outcome: &'static str) {

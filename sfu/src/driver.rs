@@ -245,7 +245,7 @@ impl Core {
                 other => Ok(other),
             });
             match sent {
-                Ok(Sent::Some(n)) => start += n.max(1),
+                Ok(Sent::Some(n)) => start += n,
                 Ok(Sent::Refused(error)) => {
                     tracing::debug!(%error, "udp send refused");
                     start += 1;

@@ -119,6 +119,8 @@ pub struct Sfu {
     now: Option<Instant>,
     /// Participants that got packets to send since the last `poll_output`.
     dirty: Vec<ParticipantId>,
+    /// Participants whose stats snapshot arrived and whose estimate is to be updated.
+    stats_due: Vec<ParticipantId>,
 }
 
 impl Sfu {
@@ -140,6 +142,7 @@ impl Sfu {
             closed_stats: MediaStats::default(),
             now: None,
             dirty: Vec::new(),
+            stats_due: Vec::new(),
         })
     }
 
@@ -312,6 +315,7 @@ impl Sfu {
         let room = self.rooms.entry(to).or_default();
         room.members.push(id);
         let Some(participant) = self.participants.get_mut(&id) else { return Ok(()) };
+        room.routing.set_bandwidth(id, participant.estimator.estimate());
         participant.room = to;
         participant.slots.clear();
         participant.ingress.clear();

@@ -45,6 +45,7 @@ pub struct LossEstimator {
     rose: bool,
     /// No loss seen yet: grow faster.
     slow_start: bool,
+    last_backoff: Option<Instant>,
 }
 
 impl Default for LossEstimator {
@@ -56,6 +57,7 @@ impl Default for LossEstimator {
             hold: HOLD,
             rose: false,
             slow_start: true,
+            last_backoff: None,
         }
     }
 }
@@ -87,7 +89,15 @@ impl LossEstimator {
             self.slow_start = false;
         }
         if loss > HIGH_LOSS {
-            let base = sent_bps.unwrap_or(self.estimate).min(self.estimate);
+            // What got through, but not below half the estimate: a subscriber that receives
+            // little (audio, small tiles) must not collapse on one noisy report.
+            let base = sent_bps.map_or(self.estimate, |sent| sent.max(self.estimate / 2.0));
+            let base = base.min(self.estimate);
+            if self.last_backoff.is_some_and(|at| now.saturating_duration_since(at) > MAX_HOLD * 2)
+            {
+                self.hold = HOLD; // stable for a long time: forgive earlier failures
+            }
+            self.last_backoff = Some(now);
             self.estimate = base * (1.0 - 0.5 * f64::from(loss));
             if self.rose {
                 self.hold = (self.hold * 2).min(MAX_HOLD);
@@ -150,6 +160,16 @@ mod tests {
         e.report(start + 8 * SECOND, Some(0.3), 1_000_000, desired);
         assert_eq!(e.report(start + 15 * SECOND, Some(0.0), 1_100_000, desired), None);
         assert!(e.report(start + 19 * SECOND, Some(0.0), 1_200_000, desired).is_some());
+    }
+
+    #[test]
+    fn a_subscriber_that_receives_little_backs_off_only_to_half_its_estimate() {
+        let start = Instant::now();
+        let mut e = LossEstimator::default();
+        e.report(start, None, 0, 100_000);
+        // 100 kbit/s of audio, one noisy report of 20 % loss.
+        let after = e.report(start + SECOND, Some(0.2), 12_500, 100_000);
+        assert_eq!(after, Some(540_000), "half of 1.2 Mbit/s × (1 − 0.1)");
     }
 
     #[test]

@@ -104,8 +104,10 @@ pub struct Participant {
     pub dirty: bool,
     /// The bandwidth estimate of what is sent to this participant.
     pub estimator: LossEstimator,
-    /// The worst fraction lost its receiver reports gave since the last estimate.
+    /// The worst fraction lost of the receiver reports in the latest stats snapshot.
     pub egress_loss: Option<f32>,
+    /// The latest peer stats (time, media bytes sent so far) not yet given to the estimator.
+    pub pending_stats: Option<(Instant, u64)>,
 }
 
 impl Participant {
@@ -126,6 +128,7 @@ impl Participant {
             dirty: false,
             estimator: LossEstimator::default(),
             egress_loss: None,
+            pending_stats: None,
         }
     }
 

@@ -93,7 +93,7 @@ pub enum Sent {
     Some(usize),
     /// The socket's buffer is full: wait until it is writable.
     WouldBlock,
-    /// The first datagram was refused (unreachable, too big, …): skip it.
+    /// The first datagram was refused (unreachable, too big, no kernel buffer, …): skip it.
     Refused(io::Error),
 }
 
@@ -113,6 +113,7 @@ impl SendBatch {
         match sendmmsg(fd, &mut headers, &slices, &self.addresses, no_cmsgs, MsgFlags::empty()) {
             Ok(results) => Sent::Some(results.count()),
             Err(Errno::EAGAIN) => Sent::WouldBlock,
+            Err(Errno::EINTR) => Sent::Some(0), // interrupted before sending: try again
             Err(error) => Sent::Refused(io::Error::from(error)),
         }
     }

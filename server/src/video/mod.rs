@@ -207,7 +207,7 @@ pub fn lesson_stats(sfu: &Sfu, rooms: &[RoomId]) -> MediaStats {
 /// Copies the SFU's node and lesson counters into the metrics every 2 s.
 pub async fn run_metrics(state: SharedState) {
     let mut last = MediaStats::default();
-    let mut last_lessons = HashMap::new();
+    let mut last_lessons = crate::metrics::LessonReadings::default();
     loop {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let Ok((stats, rooms)) = state.video.engine.node_stats().await else { return };
@@ -222,7 +222,10 @@ pub async fn run_metrics(state: SharedState) {
                 lessons
                     .by_group
                     .values()
-                    .map(|l| (l.group, lesson_stats(sfu, &l.media_rooms)))
+                    .map(|l| {
+                        let rooms = l.media_rooms.iter();
+                        (l.group, rooms.filter_map(|r| Some((*r, sfu.room_stats(*r)?))).collect())
+                    })
                     .collect::<Vec<_>>()
             })
             .await

@@ -26,10 +26,6 @@ const KEYFRAME_INTERVAL: Duration = Duration::from_millis(300);
 /// (so an `Rtc` that keeps asking for `now` cannot hold the core).
 const IMMEDIATE_BUDGET: u32 = 256;
 
-/// A timeout this close after `now` counts as due at once (str0m's pacer asks for "last
-/// handled + 1 µs" after each packet).
-const IMMEDIATE_SLACK: Duration = Duration::from_micros(100);
-
 impl Sfu {
     /// A datagram arrived on the node's UDP socket or an ICE-TCP connection.
     pub fn handle_receive(
@@ -111,7 +107,7 @@ impl Sfu {
     /// first, once each (a batch of incoming datagrams costs one drain per subscriber, not one
     /// per packet).
     pub fn poll_output(&mut self) -> Option<Output> {
-        if !self.dirty.is_empty() {
+        while !self.dirty.is_empty() {
             self.drive_dirty();
         }
         self.outputs.pop_front()
@@ -176,7 +172,7 @@ impl Sfu {
                 Ok(str0m::Output::Timeout(at)) => {
                     if budget > 0
                         && let Some(now) = self.now
-                        && at <= now + IMMEDIATE_SLACK
+                        && at <= now
                         && matches!(
                             participant.rtc.last_timeout_reason(),
                             Reason::Pacer(_) | Reason::SendStream
@@ -216,6 +212,33 @@ impl Sfu {
     }
 
     fn process_events(&mut self, now: Instant) {
+        loop {
+            self.process_queued_events(now);
+            if self.stats_due.is_empty() {
+                return;
+            }
+            for id in std::mem::take(&mut self.stats_due) {
+                self.update_estimate(id);
+            }
+        }
+    }
+
+    /// The loss-based estimate caps the subscriber's layers (see `estimate.rs`).
+    fn update_estimate(&mut self, id: ParticipantId) {
+        let Some(p) = self.participants.get_mut(&id) else { return };
+        let Some((at, bytes_sent)) = p.pending_stats.take() else { return };
+        let room_id = p.room;
+        let Some(room) = self.rooms.get_mut(&room_id) else { return };
+        let desired = room.routing.desired_bitrate(id);
+        let loss = p.egress_loss.take();
+        if let Some(estimate) = p.estimator.report(at, loss, bytes_sent, desired) {
+            tracing::debug!(participant = id.0, ?loss, estimate, "bandwidth estimate");
+            let effects = room.routing.set_bandwidth(id, estimate);
+            self.apply_effects(room_id, effects);
+        }
+    }
+
+    fn process_queued_events(&mut self, now: Instant) {
         while let Some((id, event)) = self.events.pop_front() {
             match event {
                 Event::RtpPacket(packet) => self.forward(id, packet, now),
@@ -249,16 +272,12 @@ impl Sfu {
                     }
                 }
                 Event::PeerStats(stats) => {
-                    // Once a second: the loss-based estimate caps the subscriber's layers.
-                    let Some(p) = self.participants.get_mut(&id) else { continue };
-                    let room_id = p.room;
-                    let Some(room) = self.rooms.get_mut(&room_id) else { continue };
-                    let desired = room.routing.desired_bitrate(id);
-                    let loss = p.egress_loss.take();
-                    if let Some(estimate) = p.estimator.report(now, loss, stats.bytes_tx, desired) {
-                        tracing::debug!(participant = id.0, ?loss, estimate, "bandwidth estimate");
-                        let effects = room.routing.set_bandwidth(id, estimate);
-                        self.apply_effects(room_id, effects);
+                    // Once a second. The same snapshot's receiver-report losses come right
+                    // after this event: the estimate is updated once they are in.
+                    if let Some(p) = self.participants.get_mut(&id) {
+                        p.egress_loss = None;
+                        p.pending_stats = Some((stats.timestamp, stats.bytes_tx));
+                        self.stats_due.push(id);
                     }
                 }
                 Event::MediaIngressStats(stats) => {
