@@ -12,6 +12,8 @@ use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use rustc_hash::FxHashMap;
+
 use str0m::change::SdpOffer;
 use str0m::media::Mid;
 use str0m::net::{Protocol, Transmit};
@@ -88,7 +90,7 @@ struct Room {
     speaker: SpeakerDetector,
     stats: MediaStats,
     /// Latest ingress loss per (participant, mid, rid).
-    losses: HashMap<(ParticipantId, String), f32>,
+    losses: FxHashMap<(ParticipantId, String), f32>,
 }
 
 /// The result of a negotiation.
@@ -102,10 +104,10 @@ pub struct Negotiated {
 pub struct Sfu {
     factory: RtcFactory,
     limits: SfuLimits,
-    rooms: HashMap<RoomId, Room>,
-    participants: HashMap<ParticipantId, Participant>,
-    by_remote: HashMap<(Protocol, SocketAddr), ParticipantId>,
-    by_ufrag: HashMap<String, ParticipantId>,
+    rooms: FxHashMap<RoomId, Room>,
+    participants: FxHashMap<ParticipantId, Participant>,
+    by_remote: FxHashMap<(Protocol, SocketAddr), ParticipantId>,
+    by_ufrag: FxHashMap<String, ParticipantId>,
     timers: BinaryHeap<Reverse<(Instant, ParticipantId)>>,
     speaker_timers: BinaryHeap<Reverse<(Instant, RoomId)>>,
     outputs: VecDeque<Output>,
@@ -129,10 +131,10 @@ impl Sfu {
         Ok(Sfu {
             factory: RtcFactory::new(candidates).map_err(SfuError::Setup)?,
             limits,
-            rooms: HashMap::new(),
-            participants: HashMap::new(),
-            by_remote: HashMap::new(),
-            by_ufrag: HashMap::new(),
+            rooms: FxHashMap::default(),
+            participants: FxHashMap::default(),
+            by_remote: FxHashMap::default(),
+            by_ufrag: FxHashMap::default(),
             timers: BinaryHeap::new(),
             speaker_timers: BinaryHeap::new(),
             outputs: VecDeque::new(),
@@ -213,7 +215,9 @@ impl Sfu {
             self.next_track += 1;
             let track = TrackId(self.next_track);
             room.routing.publish_as(track, id, kind, simulcast);
-            participant.published.insert(mid, Published { track, kind, rids: HashMap::new() });
+            participant
+                .published
+                .insert(mid, Published { track, kind, rids: FxHashMap::default() });
             tracks_changed = true;
         }
 

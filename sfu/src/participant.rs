@@ -2,7 +2,7 @@
 //! certificate per node), what it publishes (by m-line), and its receiving slots (by m-line), each
 //! with the rewriter that makes a switched simulcast layer look like one continuous stream.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -65,7 +65,7 @@ pub struct Published {
     pub track: TrackId,
     pub kind: TrackKind,
     /// The rid each simulcast layer arrives with (learned from the streams).
-    pub rids: HashMap<Layer, Rid>,
+    pub rids: FxHashMap<Layer, Rid>,
 }
 
 /// What an incoming SSRC is (cached on its first packet).
@@ -90,15 +90,15 @@ pub struct Participant {
     pub room: RoomId,
     pub rtc: Rtc,
     pub ufrag: String,
-    pub published: HashMap<Mid, Published>,
-    pub ingress: HashMap<Ssrc, Ingress>,
-    pub slots: HashMap<TrackId, Slot>,
+    pub published: FxHashMap<Mid, Published>,
+    pub ingress: FxHashMap<Ssrc, Ingress>,
+    pub slots: FxHashMap<TrackId, Slot>,
     /// When this participant's `Rtc` wants its next timeout.
     pub next_timeout: Option<Instant>,
     /// (protocol, remote address) keys this participant is found under.
     pub remotes: Vec<(str0m::net::Protocol, std::net::SocketAddr)>,
     /// Last keyframe request sent per (track, layer), to rate-limit them.
-    pub keyframe_asked: HashMap<(TrackId, Layer), Instant>,
+    pub keyframe_asked: FxHashMap<(TrackId, Layer), Instant>,
     pub connected: bool,
     /// Queued in the core's list of participants to drain.
     pub dirty: bool,
@@ -118,12 +118,12 @@ impl Participant {
             room,
             rtc,
             ufrag,
-            published: HashMap::new(),
-            ingress: HashMap::new(),
-            slots: HashMap::new(),
+            published: FxHashMap::default(),
+            ingress: FxHashMap::default(),
+            slots: FxHashMap::default(),
             next_timeout: None,
             remotes: Vec::new(),
-            keyframe_asked: HashMap::new(),
+            keyframe_asked: FxHashMap::default(),
             connected: false,
             dirty: false,
             estimator: LossEstimator::default(),

@@ -7,7 +7,9 @@
 //! nobody. Changes return `Effect`s for the driver (e.g. ask the publisher for a keyframe when a
 //! subscriber switches layer or joins, so its decoder can start).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 /// A participant of the room (numbered by the room).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -84,13 +86,13 @@ struct Subscription {
 pub struct Routing {
     tracks: BTreeMap<TrackId, Track>,
     /// subscriber → track → subscription.
-    subscriptions: HashMap<ParticipantId, BTreeMap<TrackId, Subscription>>,
+    subscriptions: FxHashMap<ParticipantId, BTreeMap<TrackId, Subscription>>,
     /// Bandwidth estimate per subscriber (bit/s); none known means no cap.
-    bandwidth: HashMap<ParticipantId, u64>,
+    bandwidth: FxHashMap<ParticipantId, u64>,
     /// (track, layer) → subscribers to forward a packet to (derived; rebuilt on change).
-    targets: HashMap<(TrackId, Layer), Vec<ParticipantId>>,
+    targets: FxHashMap<(TrackId, Layer), Vec<ParticipantId>>,
     /// track → (subscriber, wanted layer) of everyone who receives it (derived; rebuilt on change).
-    receivers: HashMap<TrackId, Vec<(ParticipantId, Layer)>>,
+    receivers: FxHashMap<TrackId, Vec<(ParticipantId, Layer)>>,
     next_track: u64,
 }
 

@@ -121,19 +121,11 @@ impl Sfu {
             }
             self.drive(id);
         }
-        self.dirty = dirty; // keeps the allocation
+        if self.dirty.is_empty() {
+            self.dirty = dirty; // keeps the allocation
+        }
         if let Some(now) = self.now {
             self.process_events(now);
-        }
-    }
-
-    /// Marks a participant to be drained at the next `poll_output`.
-    fn mark_dirty(&mut self, id: ParticipantId) {
-        if let Some(p) = self.participants.get_mut(&id)
-            && !p.dirty
-        {
-            p.dirty = true;
-            self.dirty.push(id);
         }
     }
 
@@ -341,7 +333,8 @@ impl Sfu {
             }
         }
         let Some(room) = self.rooms.get(&room_id) else { return };
-        let receivers = room.routing.receivers(ingress.track).to_vec();
+        // Borrowed, not copied: the loop below touches only `participants` and `dirty`.
+        let receivers = room.routing.receivers(ingress.track);
         if receivers.is_empty() {
             return;
         }
@@ -372,7 +365,7 @@ impl Sfu {
         };
         let mut forwarded = 0u64;
         let mut awaiting: Option<Layer> = None;
-        for (subscriber, wanted) in receivers {
+        for &(subscriber, wanted) in receivers {
             let Some(sub) = self.participants.get_mut(&subscriber) else { continue };
             let Some(slot) = sub.slots.get_mut(&ingress.track) else { continue };
             let out = match slot.rewriter.forward(&incoming, wanted) {
@@ -415,7 +408,10 @@ impl Sfu {
             }
             stream.write_rtp(write);
             forwarded += 1;
-            self.mark_dirty(subscriber);
+            if !sub.dirty {
+                sub.dirty = true;
+                self.dirty.push(subscriber);
+            }
         }
         if let Some(room) = self.rooms.get_mut(&room_id) {
             room.stats.forwarded_packets += forwarded;
