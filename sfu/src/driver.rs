@@ -142,12 +142,18 @@ impl Core {
         mut tcp: mpsc::Receiver<TcpEvent>,
         mut shutdown: watch::Receiver<bool>,
     ) {
+        // One timer, moved only when the core's next deadline changes (not a new one per turn).
+        let sleep = tokio::time::sleep_until(tokio::time::Instant::now());
+        tokio::pin!(sleep);
         loop {
             let wake = self
                 .sfu
                 .next_timeout()
                 .unwrap_or_else(|| Instant::now() + Duration::from_millis(200));
-            let sleep = tokio::time::sleep_until(tokio::time::Instant::from_std(wake));
+            let wake = tokio::time::Instant::from_std(wake);
+            if sleep.deadline() != wake {
+                sleep.as_mut().reset(wake);
+            }
             tokio::select! {
                 readable = self.udp.readable() => {
                     if readable.is_ok() {
@@ -156,7 +162,7 @@ impl Core {
                 }
                 Some(job) = jobs.recv() => job(&mut self.sfu, Instant::now()),
                 Some(event) = tcp.recv() => self.tcp_event(event),
-                () = sleep => self.sfu.handle_timeout(Instant::now()),
+                () = &mut sleep => self.sfu.handle_timeout(Instant::now()),
                 _ = shutdown.changed() => break,
             }
             self.flush().await;
@@ -169,22 +175,26 @@ impl Core {
         let fd = self.udp.as_raw_fd();
         for _ in 0..RECV_CALLS_PER_WAKE {
             let recv = &mut self.recv;
-            let count = match self.udp.try_io(Interest::READABLE, || recv.recv(fd)) {
-                Ok(count) => count,
-                Err(error) => {
-                    if error.kind() != io::ErrorKind::WouldBlock {
-                        tracing::debug!(%error, "udp receive failed");
-                    }
-                    return;
-                }
-            };
+            let mut count = 0;
+            // A short batch means the socket is empty: tell tokio so (WouldBlock clears its
+            // readiness; a datagram that arrives later raises a new edge), instead of finding
+            // out with one more `recvmmsg` and one more turn of the loop.
+            let result = self.udp.try_io(Interest::READABLE, || {
+                count = recv.recv(fd)?;
+                if count < BATCH { Err(io::ErrorKind::WouldBlock.into()) } else { Ok(()) }
+            });
+            if let Err(error) = &result
+                && error.kind() != io::ErrorKind::WouldBlock
+            {
+                tracing::debug!(%error, "udp receive failed");
+            }
             let now = Instant::now();
             for i in 0..count {
                 if let Some((bytes, source)) = self.recv.datagram(i) {
                     self.sfu.handle_receive(now, Protocol::Udp, source, self.udp_addr, bytes);
                 }
             }
-            if count < BATCH {
+            if result.is_err() {
                 return;
             }
         }

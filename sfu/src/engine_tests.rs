@@ -16,23 +16,28 @@ use crate::participant::RoomId;
 use crate::routing::{ParticipantId, TrackId, TrackKind};
 
 const SERVER: &str = "10.0.0.1:3478";
-const ROOM: RoomId = RoomId(1);
+pub(crate) const ROOM: RoomId = RoomId(1);
 
-struct Peer {
-    rtc: Rtc,
-    addr: SocketAddr,
-    id: ParticipantId,
-    events: Vec<Event>,
+pub(crate) struct Peer {
+    pub(crate) rtc: Rtc,
+    pub(crate) addr: SocketAddr,
+    pub(crate) id: ParticipantId,
+    pub(crate) events: Vec<Event>,
 }
 
-struct Net {
-    sfu: Sfu,
+pub(crate) struct Net {
+    pub(crate) sfu: Sfu,
     server: SocketAddr,
-    peers: Vec<Peer>,
-    now: Instant,
+    pub(crate) peers: Vec<Peer>,
+    pub(crate) now: Instant,
     /// Drops every n-th RTP packet the SFU sends to this address (a lossy downlink).
     lossy: Option<(SocketAddr, u32)>,
     rtp_to_lossy: u32,
+    /// The room `join` puts peers in.
+    pub(crate) room: RoomId,
+    /// Time spent inside the SFU's calls, and the RTP packets it sent (for the benchmark).
+    pub(crate) sfu_time: Duration,
+    pub(crate) sfu_rtp_out: u64,
 }
 
 fn limits() -> SfuLimits {
@@ -41,25 +46,32 @@ fn limits() -> SfuLimits {
 
 impl Net {
     fn new() -> Self {
+        Net::with_limits(limits())
+    }
+
+    pub(crate) fn with_limits(limits: SfuLimits) -> Self {
         let server: SocketAddr = SERVER.parse().unwrap();
         let candidate = Candidate::host(server, "udp").unwrap();
         Net {
-            sfu: Sfu::new(vec![candidate], limits()).unwrap(),
+            sfu: Sfu::new(vec![candidate], limits).unwrap(),
             server,
             peers: Vec::new(),
             now: Instant::now(),
             lossy: None,
             rtp_to_lossy: 0,
+            room: ROOM,
+            sfu_time: Duration::ZERO,
+            sfu_rtp_out: 0,
         }
     }
 
     /// A peer joins and negotiates: `publish` sending m-lines, `receive` tracks to receive.
-    fn join(&mut self, publish: &[TrackKind], receive: &[TrackId]) -> (usize, Vec<Mid>) {
-        let n = self.peers.len() + 2;
-        let addr: SocketAddr = format!("10.0.0.{n}:5000").parse().unwrap();
+    pub(crate) fn join(&mut self, publish: &[TrackKind], receive: &[TrackId]) -> (usize, Vec<Mid>) {
+        let n = self.peers.len();
+        let addr: SocketAddr = format!("10.0.{}.{}:5000", n / 250, n % 250 + 2).parse().unwrap();
         let mut rtc = Rtc::builder().set_rtp_mode(true).build(self.now);
         rtc.add_local_candidate(Candidate::host(addr, "udp").unwrap());
-        let id = self.sfu.join(ROOM, self.now).unwrap();
+        let id = self.sfu.join(self.room, self.now).unwrap();
         self.peers.push(Peer { rtc, addr, id, events: Vec::new() });
         let index = self.peers.len() - 1;
         let mids = self.negotiate(index, publish, receive);
@@ -87,7 +99,7 @@ impl Net {
             publish_map.push((mid.to_string(), *kind));
             mids.push(mid);
         }
-        let tracks = self.sfu.tracks(ROOM);
+        let tracks = self.sfu.tracks(self.room);
         let mut receive_map = Vec::new();
         for track in receive {
             let kind = tracks.iter().find(|t| t.id == *track).unwrap().kind;
@@ -106,67 +118,86 @@ impl Net {
         mids
     }
 
-    /// Moves datagrams until nothing is in flight, then advances time by `step`.
-    fn run(&mut self, duration: Duration) {
+    /// Moves datagrams until nothing is in flight, then advances time by 5 ms steps.
+    pub(crate) fn run(&mut self, duration: Duration) {
         let end = self.now + duration;
         while self.now < end {
-            for _ in 0..50 {
-                let mut moved = false;
-                for i in 0..self.peers.len() {
-                    loop {
-                        match self.peers[i].rtc.poll_output().unwrap() {
-                            RtcOutput::Timeout(_) => break,
-                            RtcOutput::Transmit(t) => {
-                                moved = true;
-                                self.sfu.handle_receive(
-                                    self.now,
-                                    Protocol::Udp,
-                                    t.source,
-                                    self.server,
-                                    &t.contents,
-                                );
-                            }
-                            RtcOutput::Event(e) => self.peers[i].events.push(e),
-                        }
-                    }
-                }
-                while let Some(output) = self.sfu.poll_output() {
-                    if let Output::Transmit(t) = output {
-                        moved = true;
-                        let is_rtp = t.contents.len() > 12
-                            && t.contents[0] >> 6 == 2
-                            && !(192..=223).contains(&t.contents[1]);
-                        if let Some((addr, n)) = self.lossy
-                            && addr == t.destination
-                            && is_rtp
-                        {
-                            self.rtp_to_lossy += 1;
-                            if self.rtp_to_lossy.is_multiple_of(n) {
-                                continue;
-                            }
-                        }
-                        if let Some(peer) = self.peers.iter_mut().find(|p| p.addr == t.destination)
-                        {
-                            let receive =
-                                Receive::new(Protocol::Udp, t.source, t.destination, &t.contents)
-                                    .unwrap();
-                            peer.rtc.handle_input(Input::Receive(self.now, receive)).unwrap();
-                        }
-                    }
-                }
-                if !moved {
-                    break;
-                }
-            }
+            self.pump();
             self.now += Duration::from_millis(5);
             for peer in &mut self.peers {
                 peer.rtc.handle_input(Input::Timeout(self.now)).unwrap();
             }
+            let start = Instant::now();
             self.sfu.handle_timeout(self.now);
+            self.sfu_time += start.elapsed();
         }
     }
 
-    fn connect(&mut self) {
+    /// Lets a peer send what it has written now (str0m queues written RTP until a timeout), and
+    /// moves it through the SFU.
+    pub(crate) fn release(&mut self, index: usize) {
+        self.peers[index].rtc.handle_input(Input::Timeout(self.now)).unwrap();
+        self.pump();
+    }
+
+    /// Moves datagrams until nothing is in flight (time stands still).
+    pub(crate) fn pump(&mut self) {
+        for _ in 0..50 {
+            let mut moved = false;
+            for i in 0..self.peers.len() {
+                loop {
+                    match self.peers[i].rtc.poll_output().unwrap() {
+                        RtcOutput::Timeout(_) => break,
+                        RtcOutput::Transmit(t) => {
+                            moved = true;
+                            let start = Instant::now();
+                            self.sfu.handle_receive(
+                                self.now,
+                                Protocol::Udp,
+                                t.source,
+                                self.server,
+                                &t.contents,
+                            );
+                            self.sfu_time += start.elapsed();
+                        }
+                        RtcOutput::Event(e) => self.peers[i].events.push(e),
+                    }
+                }
+            }
+            let start = Instant::now();
+            let outputs: Vec<Output> = std::iter::from_fn(|| self.sfu.poll_output()).collect();
+            self.sfu_time += start.elapsed();
+            for output in outputs {
+                if let Output::Transmit(t) = output {
+                    moved = true;
+                    let is_rtp = t.contents.len() > 12
+                        && t.contents[0] >> 6 == 2
+                        && !(192..=223).contains(&t.contents[1]);
+                    self.sfu_rtp_out += u64::from(is_rtp);
+                    if let Some((addr, n)) = self.lossy
+                        && addr == t.destination
+                        && is_rtp
+                    {
+                        self.rtp_to_lossy += 1;
+                        if self.rtp_to_lossy.is_multiple_of(n) {
+                            continue;
+                        }
+                    }
+                    if let Some(peer) = self.peers.iter_mut().find(|p| p.addr == t.destination) {
+                        let receive =
+                            Receive::new(Protocol::Udp, t.source, t.destination, &t.contents)
+                                .unwrap();
+                        peer.rtc.handle_input(Input::Receive(self.now, receive)).unwrap();
+                    }
+                }
+            }
+            if !moved {
+                break;
+            }
+        }
+    }
+
+    pub(crate) fn connect(&mut self) {
         for _ in 0..200 {
             if self.peers.iter().all(|p| p.rtc.is_connected()) {
                 return;
@@ -178,6 +209,19 @@ impl Net {
 
     /// The publisher sends one VP8 packet on a simulcast layer (payload byte 5 names the layer).
     fn send_vp8(&mut self, index: usize, mid: Mid, rid: &str, seq: u64, keyframe: bool) {
+        self.send_vp8_sized(index, mid, rid, seq, keyframe, 8);
+    }
+
+    /// `send_vp8` with the payload filled up to `size` bytes.
+    pub(crate) fn send_vp8_sized(
+        &mut self,
+        index: usize,
+        mid: Mid,
+        rid: &str,
+        seq: u64,
+        keyframe: bool,
+        size: usize,
+    ) {
         let peer = &mut self.peers[index];
         let pt = peer
             .rtc
@@ -189,7 +233,7 @@ impl Net {
             .pt();
         let layer_byte = rid.as_bytes()[0];
         // X=1 S=1 | I=1 | M=1 picture id (15 bit) | VP8 header (P bit 0 = keyframe) | layer marker
-        let payload = vec![
+        let mut payload = vec![
             0x90,
             0x80,
             0x80,
@@ -199,6 +243,7 @@ impl Net {
             0,
             0,
         ];
+        payload.resize(size.max(payload.len()), 0x5a);
         let now = self.now;
         let mut api = peer.rtc.direct_api();
         let stream = api.stream_tx_by_mid(mid, Some(rid.into())).unwrap();
@@ -207,7 +252,7 @@ impl Net {
         );
     }
 
-    fn send_opus(&mut self, index: usize, mid: Mid, seq: u64) {
+    pub(crate) fn send_opus(&mut self, index: usize, mid: Mid, seq: u64) {
         let peer = &mut self.peers[index];
         let pt = peer
             .rtc
@@ -251,7 +296,11 @@ impl Net {
 }
 
 fn track_of(sfu: &Sfu, owner: ParticipantId, kind: TrackKind) -> TrackId {
-    sfu.tracks(ROOM).into_iter().find(|t| t.owner == owner && t.kind == kind).unwrap().id
+    track_in(sfu, ROOM, owner, kind)
+}
+
+pub(crate) fn track_in(sfu: &Sfu, room: RoomId, owner: ParticipantId, kind: TrackKind) -> TrackId {
+    sfu.tracks(room).into_iter().find(|t| t.owner == owner && t.kind == kind).unwrap().id
 }
 
 #[test]

@@ -8,6 +8,8 @@
 pub mod driver;
 pub mod engine;
 #[cfg(test)]
+mod engine_bench;
+#[cfg(test)]
 mod engine_tests;
 mod estimate;
 pub mod forward;
