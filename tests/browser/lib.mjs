@@ -25,7 +25,7 @@ export function check(cond, message) {
   if (!cond) throw new Error(`assertion failed: ${message}`);
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
@@ -167,7 +167,7 @@ export async function startSchool(flow, options = {}) {
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'schulhof-browser-'));
   flow.cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
-  const env = freshDatabaseEnv(flow);
+  const env = { ...freshDatabaseEnv(flow), ...(options.serverEnv ?? {}) };
   flow.log('data dir', dataDir, env.DATABASE_URL ? `(PostgreSQL ${new URL(env.DATABASE_URL).pathname.slice(1)})` : '');
 
   const created = await run(bin, ['admin', 'create', '--school', SCHOOL_NAME, '--login', 'admin', '--data-dir', dataDir, '--json'], 60_000, env);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the browser end-to-end test: installs its npm deps if missing, builds web/dist if missing,
-# then runs all flows (run_all.mjs: admin_flow, import_flow, messenger_flow; SCHULHOF_FLOWS selects some). Needs SCHULHOF_BIN and Debian's chromium.
+# then runs all flows (run_all.mjs: admin, import, messenger, documents, video, video_turn; SCHULHOF_FLOWS selects some). Needs SCHULHOF_BIN and Debian's chromium.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 web="$here/../../web"

@@ -6,6 +6,7 @@ import { importFlow } from './import_flow.mjs';
 import { runFlows } from './lib.mjs';
 import { messengerFlow } from './messenger_flow.mjs';
 import { videoFlow } from './video_flow.mjs';
+import { videoTurnFlow } from './video_turn_flow.mjs';
 
 await runFlows([
   ['admin_flow', adminFlow],
@@ -13,4 +14,5 @@ await runFlows([
   ['messenger_flow', messengerFlow, 240_000],
   ['documents_flow', documentsFlow, 240_000],
   ['video_flow', videoFlow, 240_000],
+  ['video_turn_flow', videoTurnFlow, 180_000],
 ]);

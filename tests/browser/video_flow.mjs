@@ -12,7 +12,7 @@
 // lesson for everyone.
 import { check, isMain, login, newWatchedContext, runFlows, screenshot, setNewPassword, setUpClass, startSchool } from './lib.mjs';
 
-const MEDIA_FLAGS = [
+export const MEDIA_FLAGS = [
   '--use-fake-device-for-media-stream',
   '--use-fake-ui-for-media-stream',
   '--allow-loopback-in-peer-connection',
@@ -21,7 +21,7 @@ const MEDIA_FLAGS = [
 ];
 
 /** The inbound RTP streams of the page's peer connection: kind, mid and the counters the flow watches. */
-async function inbound(page) {
+export async function inbound(page) {
   return page.evaluate(async () => {
     const pc = window.__schulhofVideo?.pc;
     if (!pc || pc.connectionState === 'closed') return [];
@@ -49,7 +49,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Waits until at least `count` inbound streams of `kind` all have `field` rising between two samples
  * 1.5 s apart; returns the second sample. Fails with the last samples after `timeoutMs`.
  */
-async function waitRising(flow, page, who, kind, field, count, timeoutMs = 30_000) {
+export async function waitRising(flow, page, who, kind, field, count, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   let last = [];
   for (;;) {
@@ -75,14 +75,14 @@ async function total(page, kind, field) {
 }
 
 /** Logs in, replacing the initial password; ends on the dashboard. */
-async function logIn(flow, page, origin, user, newPassword, slug) {
+export async function logIn(flow, page, origin, user, newPassword, slug) {
   await page.goto(`${origin}/`);
   await login(flow, page, user.user.login, user.initial_password, slug);
   await setNewPassword(page, newPassword);
 }
 
 /** Logs in (replacing the initial password) and opens the group page of class 5a. */
-async function openGroup(flow, page, origin, user, newPassword, slug, groupId) {
+export async function openGroup(flow, page, origin, user, newPassword, slug, groupId) {
   await logIn(flow, page, origin, user, newPassword, slug);
   await page.goto(`${origin}/groups/${groupId}`);
   await page.getByTestId('group-video').waitFor();
@@ -90,7 +90,7 @@ async function openGroup(flow, page, origin, user, newPassword, slug, groupId) {
 }
 
 /** From the pre-join screen into the lesson; resolves when the lesson says joined. */
-async function joinLesson(flow, page, who) {
+export async function joinLesson(flow, page, who) {
   await page.getByTestId('video-prejoin').waitFor();
   await page.getByTestId('video-join-button').click();
   await page.locator('[data-testid="video-lesson"][data-phase="joined"]').waitFor({ timeout: 20_000 });
