@@ -135,6 +135,11 @@ pub struct ConfigOptions {
     /// STUN/TURN servers for the browsers, as JSON (`[{"urls":[…],"username":…,"credential":…}]`).
     #[arg(long, global = true, env = "SCHULHOF_VIDEO_ICE_SERVERS")]
     pub video_ice_servers: Option<String>,
+    /// Shared secret of the TURN servers (coturn `use-auth-secret` + `static-auth-secret`): TURN
+    /// entries of the ICE servers without credentials get time-limited ones per user. Prefer the
+    /// environment or the config file to the command line (visible in `ps`).
+    #[arg(long, global = true, env = "SCHULHOF_VIDEO_TURN_SECRET", hide_env_values = true)]
+    pub video_turn_secret: Option<String>,
     /// This node's public base URL for video lessons it hosts (several nodes: each its own)
     /// [default: the public URL].
     #[arg(long, global = true, env = "SCHULHOF_VIDEO_NODE_URL")]
@@ -270,6 +275,11 @@ impl Config {
                     },
                     None => serde_json::Value::Array(Vec::new()),
                 },
+                turn_secret: options
+                    .video_turn_secret
+                    .or(file.video_turn_secret)
+                    .filter(|secret| !secret.is_empty())
+                    .map(crate::video::turn::TurnSecret),
                 node_url: options.video_node_url.or(file.video_node_url),
                 ..crate::video::VideoConfig::default()
             },
@@ -362,6 +372,18 @@ mod tests {
         let options =
             ConfigOptions { video_ice_servers: Some("turn:x".into()), ..Default::default() };
         assert!(matches!(Config::resolve(options), Err(ConfigError::IceServers(_))));
+    }
+
+    #[test]
+    fn the_turn_secret_is_optional_and_never_printed() {
+        assert!(Config::resolve(ConfigOptions::default()).unwrap().video.turn_secret.is_none());
+        let empty = ConfigOptions { video_turn_secret: Some(String::new()), ..Default::default() };
+        assert!(Config::resolve(empty).unwrap().video.turn_secret.is_none());
+        let options =
+            ConfigOptions { video_turn_secret: Some("s3cr3t-xyz".into()), ..Default::default() };
+        let config = Config::resolve(options).unwrap();
+        assert_eq!(config.video.turn_secret.as_ref().map(|s| s.0.as_str()), Some("s3cr3t-xyz"));
+        assert!(!format!("{config:?}").contains("s3cr3t-xyz"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 // Browser flow "video_turn": a video lesson through a TURN server, as on a school network that lets no
-// media reach the SFU directly. A real coturn (Debian's `turnserver`, long-term credentials) runs on
-// loopback; the server hands it to the browsers through SCHULHOF_VIDEO_ICE_SERVERS (docs/video.md, "Running
-// behind NAT, with TURN"). Each browser context forces `iceTransportPolicy: 'relay'` — what a network that
+// media reach the SFU directly. A real coturn (Debian's `turnserver`) runs on loopback with a shared secret
+// (`use-auth-secret`); the server is configured with the TURN URLs (SCHULHOF_VIDEO_ICE_SERVERS) and the same
+// secret (SCHULHOF_VIDEO_TURN_SECRET) and hands each browser time-limited credentials in the lesson's
+// `connect` answer (docs/video.md, "Running behind NAT, with TURN"). Each browser context forces `iceTransportPolicy: 'relay'` — what a network that
 // blocks everything but the TURN server amounts to — and the pupil's context may use only TURN over TCP (UDP
 // blocked as well). The flow asserts, from `pc.getStats()`, that each peer connection's selected candidate
 // pair is a relay candidate of the expected transport, that the pupil decodes the teacher's camera and
@@ -14,8 +15,7 @@ import { ARTIFACTS, check, freePort, isMain, newWatchedContext, runFlows, setUpC
 import { MEDIA_FLAGS, joinLesson, openGroup, waitRising } from './video_flow.mjs';
 
 const TURN_BIN = process.env.TURNSERVER_PATH || '/usr/bin/turnserver';
-const TURN_USER = 'schulhof';
-const TURN_PASSWORD = 'turn-geheim-2024';
+const TURN_SECRET = 'turn-geheimnis-2024';
 
 /** Starts coturn on a free loopback port; resolves when it listens. Returns the port and a log reader. */
 async function startCoturn(flow) {
@@ -30,8 +30,8 @@ async function startCoturn(flow) {
     `--listening-port=${port}`,
     `--min-port=${relayFrom}`,
     `--max-port=${relayFrom + 9}`,
-    '--lt-cred-mech',
-    `--user=${TURN_USER}:${TURN_PASSWORD}`,
+    '--use-auth-secret',
+    `--static-auth-secret=${TURN_SECRET}`,
     '--realm=schulhof.test',
     '--allow-loopback-peers', // the SFU listens on loopback in this test
     '--no-cli',
@@ -96,6 +96,30 @@ async function forceRelay(context, transport) {
   }, transport ?? null);
 }
 
+/** The relay candidates a fresh peer connection in the page gathers with these ICE servers (8 s at most). */
+async function relayCandidates(page, iceServers) {
+  return page.evaluate(async (servers) => {
+    const pc = new RTCPeerConnection({ iceServers: servers, iceTransportPolicy: 'relay' });
+    const found = [];
+    pc.onicecandidate = (e) => {
+      if (e.candidate?.type === 'relay') found.push(e.candidate.protocol);
+    };
+    pc.createDataChannel('probe');
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise((done) => {
+      const timer = setTimeout(done, 8000);
+      pc.onicegatheringstatechange = () => {
+        if (pc.iceGatheringState === 'complete') {
+          clearTimeout(timer);
+          done();
+        }
+      };
+    });
+    pc.close();
+    return found;
+  }, iceServers);
+}
+
 /** The page's selected ICE candidate pair: local candidate type and the protocol to the TURN server. */
 async function selectedPair(page) {
   return page.evaluate(async () => {
@@ -137,16 +161,10 @@ async function expectRelay(flow, page, who, relayProtocol) {
 
 export async function videoTurnFlow(flow) {
   const turn = await startCoturn(flow);
-  const iceServers = [
-    {
-      urls: [`turn:127.0.0.1:${turn.port}?transport=udp`, `turn:127.0.0.1:${turn.port}?transport=tcp`],
-      username: TURN_USER,
-      credential: TURN_PASSWORD,
-    },
-  ];
+  const iceServers = [{ urls: [`turn:127.0.0.1:${turn.port}?transport=udp`, `turn:127.0.0.1:${turn.port}?transport=tcp`] }];
   const school = await startSchool(flow, {
     browserArgs: MEDIA_FLAGS,
-    serverEnv: { SCHULHOF_VIDEO_ICE_SERVERS: JSON.stringify(iceServers) },
+    serverEnv: { SCHULHOF_VIDEO_ICE_SERVERS: JSON.stringify(iceServers), SCHULHOF_VIDEO_TURN_SECRET: TURN_SECRET },
   });
   const { origin, browser } = school;
   const slug = school.boot.school.slug;
@@ -160,13 +178,23 @@ export async function videoTurnFlow(flow) {
   await forceRelay(c1.context, 'tcp'); // the pupil: only TURN over TCP
 
   await openGroup(flow, t, origin, teacher, 'Lehrer-Passwort-2024', slug, group.id);
-  // The lesson's connect answer hands the browsers the configured TURN server.
+  // The lesson's connect answer hands the browser the TURN server with credentials of its own: valid for
+  // 12 hours, a pseudonym instead of the account (what coturn logs), never the secret.
   const info = await t.evaluate(async (id) => (await fetch(`/api/video/${id}/connect`)).json(), group.id);
   const handed = info.ice_servers?.[0];
-  check(
-    info.ice_servers?.length === 1 && handed.username === TURN_USER && handed.credential === TURN_PASSWORD && JSON.stringify(handed.urls) === JSON.stringify(iceServers[0].urls),
-    `connect names the TURN server (got ${JSON.stringify(info)})`,
-  );
+  check(info.ice_servers?.length === 1 && JSON.stringify(handed.urls) === JSON.stringify(iceServers[0].urls), `connect names the TURN server (got ${JSON.stringify(info)})`);
+  const [expiry, pseudonym] = String(handed.username).split(':');
+  const hoursLeft = (Number(expiry) - Date.now() / 1000) / 3600;
+  check(hoursLeft > 11.9 && hoursLeft <= 12.01, `the credential expires in 12 hours (got ${hoursLeft.toFixed(2)} h)`);
+  check(/^[0-9a-f]{16}$/.test(pseudonym ?? '') && !String(handed.username).includes(teacher.user.id), `the username is a pseudonym (got ${handed.username})`);
+  check(typeof handed.credential === 'string' && handed.credential.length === 28 && !JSON.stringify(info).includes(TURN_SECRET), 'an HMAC credential, not the secret');
+  flow.log(`connect: TURN credentials for ${hoursLeft.toFixed(1)} h, username ${handed.username}`);
+  // coturn takes these credentials and refuses altered ones.
+  const granted = await relayCandidates(t, [handed]);
+  check(granted.length > 0, `coturn grants a relay with the handed-out credentials (got ${JSON.stringify(granted)})`);
+  const forged = await relayCandidates(t, [{ ...handed, credential: `${handed.credential.slice(0, -6)}AAAAA=` }]);
+  check(forged.length === 0, `coturn refuses a forged credential (got relay candidates ${JSON.stringify(forged)})`);
+  flow.log(`coturn: relay candidates with the handed-out credentials (${granted.join(', ')}), none with a forged one`);
   await t.getByTestId('video-start-link').click();
   await t.getByTestId('video-preview').waitFor();
   await joinLesson(flow, t, 'teacher');
@@ -186,7 +214,7 @@ export async function videoTurnFlow(flow) {
 
   // coturn's own account: allocations for both browsers, a client over TCP, permissions for the SFU's address.
   const log = turn.readLog();
-  const sessions = new Set([...log.matchAll(/session (\d+): realm <schulhof\.test> user <schulhof>: incoming packet ALLOCATE processed, success/g)].map((m) => m[1]));
+  const sessions = new Set([...log.matchAll(/session (\d+): realm <schulhof\.test> user <\d+:[0-9a-f]{16}>: incoming packet ALLOCATE processed, success/g)].map((m) => m[1]));
   check(sessions.size >= 2, `coturn granted allocations to both browsers (sessions ${[...sessions]})`);
   check(/tcp or tls connected to: 127\.0\.0\.1/.test(log), 'coturn served a client over TCP');
   check(/peer 127\.0\.0\.1 lifetime updated/.test(log), 'coturn permitted relaying to the SFU');

@@ -93,7 +93,17 @@ pub async fn connect(
             return Err(ApiError::new(ErrorCode::Unavailable));
         }
     };
-    Ok(Json(json!({ "ws_url": ws_url, "ice_servers": state.video.config.ice_servers })))
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let config = &state.video.config;
+    let ice_servers = crate::video::turn::ice_servers_for(
+        &config.ice_servers,
+        config.turn_secret.as_ref().map(|s| s.0.as_str()),
+        session.user.id,
+        now,
+    );
+    Ok(Json(json!({ "ws_url": ws_url, "ice_servers": ice_servers })))
 }
 
 #[derive(Debug, Serialize, Deserialize)]

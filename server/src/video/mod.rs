@@ -9,6 +9,7 @@ pub use effects::connection_closed;
 pub mod lesson;
 pub mod ops;
 pub mod placement;
+pub mod turn;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -35,6 +36,9 @@ pub struct VideoConfig {
     pub public_ip: Option<IpAddr>,
     /// STUN/TURN servers handed to browsers (a JSON array of RTCIceServer).
     pub ice_servers: Value,
+    /// Shared secret of the TURN servers (coturn `static-auth-secret`): TURN entries without
+    /// credentials get time-limited ones per user (`turn.rs`).
+    pub turn_secret: Option<turn::TurnSecret>,
     /// This node's base URL for lessons it hosts (several nodes).
     pub node_url: Option<Url>,
     pub max_participants_per_lesson: usize,
@@ -54,6 +58,7 @@ impl Default for VideoConfig {
             tcp: Some(Self::LOOPBACK_ANY),
             public_ip: None,
             ice_servers: Value::Array(Vec::new()),
+            turn_secret: None,
             node_url: None,
             max_participants_per_lesson: 60,
             max_lessons: 200,
