@@ -139,7 +139,7 @@ pub struct ConfigOptions {
     /// entries of the ICE servers without credentials get time-limited ones per user. Prefer the
     /// environment or the config file to the command line (visible in `ps`).
     #[arg(long, global = true, env = "SCHULHOF_VIDEO_TURN_SECRET", hide_env_values = true)]
-    pub video_turn_secret: Option<String>,
+    pub video_turn_secret: Option<crate::video::turn::TurnSecret>,
     /// This node's public base URL for video lessons it hosts (several nodes: each its own)
     /// [default: the public URL].
     #[arg(long, global = true, env = "SCHULHOF_VIDEO_NODE_URL")]
@@ -215,6 +215,8 @@ pub enum ConfigError {
     PublicUrl(Url),
     #[error("video ICE servers must be a JSON array (got {0:?})")]
     IceServers(String),
+    #[error("video ICE servers: {0}")]
+    TurnServer(String),
 }
 
 impl Config {
@@ -239,6 +241,19 @@ impl Config {
                 return Err(ConfigError::PublicUrl(url.clone()));
             }
         }
+        let turn_secret = options
+            .video_turn_secret
+            .or(file.video_turn_secret)
+            .filter(|secret| !secret.0.is_empty());
+        let ice_servers = match options.video_ice_servers.or(file.video_ice_servers) {
+            Some(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(servers) if servers.is_array() => servers,
+                _ => return Err(ConfigError::IceServers(text)),
+            },
+            None => serde_json::Value::Array(Vec::new()),
+        };
+        crate::video::turn::check_entries(&ice_servers, turn_secret.as_ref())
+            .map_err(ConfigError::TurnServer)?;
         Ok(Self {
             bind: options.bind.or(file.bind).unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080))),
             data_dir,
@@ -268,18 +283,8 @@ impl Config {
                     .or(file.video_tcp)
                     .or(Some(crate::video::VideoConfig::LOOPBACK_ANY)),
                 public_ip: options.video_public_ip.or(file.video_public_ip),
-                ice_servers: match options.video_ice_servers.or(file.video_ice_servers) {
-                    Some(text) => match serde_json::from_str::<serde_json::Value>(&text) {
-                        Ok(servers) if servers.is_array() => servers,
-                        _ => return Err(ConfigError::IceServers(text)),
-                    },
-                    None => serde_json::Value::Array(Vec::new()),
-                },
-                turn_secret: options
-                    .video_turn_secret
-                    .or(file.video_turn_secret)
-                    .filter(|secret| !secret.is_empty())
-                    .map(crate::video::turn::TurnSecret),
+                ice_servers,
+                turn_secret,
                 node_url: options.video_node_url.or(file.video_node_url),
                 ..crate::video::VideoConfig::default()
             },
@@ -362,7 +367,10 @@ mod tests {
         assert_eq!(config.video.udp, crate::video::VideoConfig::LOOPBACK_ANY);
         assert_eq!(config.video.ice_servers, serde_json::json!([]));
         let options = ConfigOptions {
-            video_ice_servers: Some(r#"[{"urls":["turn:turn.example.org:3478"]}]"#.into()),
+            video_ice_servers: Some(
+                r#"[{"urls":["turn:turn.example.org:3478"],"username":"u","credential":"c"}]"#
+                    .into(),
+            ),
             ..Default::default()
         };
         assert_eq!(
@@ -377,13 +385,24 @@ mod tests {
     #[test]
     fn the_turn_secret_is_optional_and_never_printed() {
         assert!(Config::resolve(ConfigOptions::default()).unwrap().video.turn_secret.is_none());
-        let empty = ConfigOptions { video_turn_secret: Some(String::new()), ..Default::default() };
+        let secret = |s: &str| Some(crate::video::turn::TurnSecret(s.into()));
+        let empty = ConfigOptions { video_turn_secret: secret(""), ..Default::default() };
         assert!(Config::resolve(empty).unwrap().video.turn_secret.is_none());
-        let options =
-            ConfigOptions { video_turn_secret: Some("s3cr3t-xyz".into()), ..Default::default() };
+        let options = ConfigOptions {
+            video_turn_secret: secret("s3cr3t-xyz"),
+            video_ice_servers: Some(r#"[{"urls":"turn:t.example.org"}]"#.into()),
+            ..Default::default()
+        };
+        assert!(!format!("{options:?}").contains("s3cr3t-xyz"));
         let config = Config::resolve(options).unwrap();
         assert_eq!(config.video.turn_secret.as_ref().map(|s| s.0.as_str()), Some("s3cr3t-xyz"));
         assert!(!format!("{config:?}").contains("s3cr3t-xyz"));
+        // A TURN server without credentials needs the secret.
+        let options = ConfigOptions {
+            video_ice_servers: Some(r#"[{"urls":"turn:t.example.org"}]"#.into()),
+            ..Default::default()
+        };
+        assert!(matches!(Config::resolve(options), Err(ConfigError::TurnServer(_))));
     }
 
     #[test]

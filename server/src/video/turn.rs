@@ -13,9 +13,19 @@ use sha1::Sha1;
 
 use schulhof_proto::UserId;
 
-/// The shared secret; `Debug` does not show it (the configuration may be logged).
-#[derive(Clone)]
+/// The shared secret, as read from the command line, environment or config file; `Debug` does
+/// not show it (options and configuration may be logged).
+#[derive(Clone, serde::Deserialize)]
+#[serde(transparent)]
 pub struct TurnSecret(pub String);
+
+impl std::str::FromStr for TurnSecret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(TurnSecret(text.to_owned()))
+    }
+}
 
 impl std::fmt::Debug for TurnSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -43,7 +53,11 @@ pub fn ice_servers_for(
     let servers = servers
         .iter()
         .map(|server| match server {
-            Value::Object(entry) if is_turn(entry) && !entry.contains_key("username") => {
+            Value::Object(entry)
+                if is_turn(entry)
+                    && !entry.contains_key("username")
+                    && !entry.contains_key("credential") =>
+            {
                 let mut entry = entry.clone();
                 entry.insert("username".into(), Value::String(username.clone()));
                 entry.insert("credential".into(), Value::String(credential.clone()));
@@ -55,10 +69,36 @@ pub fn ice_servers_for(
     Value::Array(servers)
 }
 
+/// Checks the configured ICE servers: a TURN entry carries both `username` and `credential` or
+/// neither (then it needs the secret). Returns the problem, in words.
+pub fn check_entries(configured: &Value, secret: Option<&TurnSecret>) -> Result<(), String> {
+    let Value::Array(servers) = configured else { return Ok(()) };
+    for server in servers {
+        let Value::Object(entry) = server else {
+            return Err(format!("{server} is not an RTCIceServer object"));
+        };
+        if !is_turn(entry) {
+            continue;
+        }
+        match (entry.contains_key("username"), entry.contains_key("credential")) {
+            (true, true) => {}
+            (false, false) if secret.is_some() => {}
+            (false, false) => {
+                return Err(format!("{server} has no credentials and no TURN secret is set"));
+            }
+            _ => return Err(format!("{server} needs both username and credential, or neither")),
+        }
+    }
+    Ok(())
+}
+
 /// Whether an RTCIceServer entry names a TURN server (`turn:` or `turns:` URLs).
 fn is_turn(entry: &serde_json::Map<String, Value>) -> bool {
     let is_turn_url = |url: &Value| {
-        url.as_str().is_some_and(|u| u.starts_with("turn:") || u.starts_with("turns:"))
+        url.as_str().is_some_and(|u| {
+            let scheme = u.split(':').next().unwrap_or_default().to_ascii_lowercase();
+            scheme == "turn" || scheme == "turns"
+        })
     };
     match entry.get("urls") {
         Some(Value::Array(urls)) => urls.iter().any(is_turn_url),
@@ -118,5 +158,21 @@ mod tests {
         assert_eq!(servers[2], configured[2], "configured credentials are kept");
         // Without a secret the configuration is handed out as it is.
         assert_eq!(ice_servers_for(&configured, None, USER, 1_700_000_000), configured);
+    }
+
+    #[test]
+    fn turn_entries_need_both_credentials_or_the_secret() {
+        let secret = TurnSecret("s".into());
+        let bare = json!([{"urls": "TURN:turn.example.org"}, {"urls": ["stun:stun.example.org"]}]);
+        assert!(check_entries(&bare, Some(&secret)).is_ok());
+        assert!(check_entries(&bare, None).unwrap_err().contains("no TURN secret"));
+        let half = json!([{"urls": "turns:t.example.org:443", "username": "u"}]);
+        assert!(check_entries(&half, Some(&secret)).unwrap_err().contains("both"));
+        let full = json!([{"urls": "turns:t.example.org:443", "username": "u", "credential": "c"}]);
+        assert!(check_entries(&full, None).is_ok());
+        assert!(check_entries(&json!(["turn:x"]), None).is_err());
+        // An entry with only a credential is not overwritten either.
+        let only = json!([{"urls": "turn:t.example.org", "credential": "c"}]);
+        assert_eq!(ice_servers_for(&only, Some("s"), USER, 1), only);
     }
 }
