@@ -63,13 +63,42 @@ function freshDatabaseEnv(flow) {
 }
 
 /** Starts `schulhof serve` and resolves with its origin once GET /readyz answers 200. */
+/**
+ * Watches a spawned process: `.exited` says how it ended (exit code and signal, or the spawn error), and the
+ * flow's cleanup stops it (SIGTERM, SIGKILL after 5 s), then calls `onStopped`.
+ */
+export function superviseChild(flow, child, name, onStopped = () => {}) {
+  const state = { exited: null };
+  const exitedPromise = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      state.exited = { code, signal };
+      resolve();
+    });
+    child.on('error', (error) => {
+      state.exited = { error: String(error) };
+      resolve();
+    });
+  });
+  flow.cleanups.push(async () => {
+    if (!state.exited) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exitedPromise;
+      clearTimeout(timer);
+    }
+    onStopped();
+    flow.log(`${name} stopped`);
+  });
+  return state;
+}
+
 async function startServer(flow, bin, dataDir, env = SERVER_ENV) {
   const port = await freePort();
   const logFile = fs.createWriteStream(path.join(ARTIFACTS, `server-${flow.name}.log`));
   const args = ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir, '--web-dir', WEB_DIST];
   flow.log('starting server:', bin, args.join(' '));
   const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let exited = null;
+  const server = superviseChild(flow, child, 'server', () => logFile.end());
   let tail = '';
   const keepTail = (chunk) => {
     logFile.write(chunk);
@@ -77,27 +106,11 @@ async function startServer(flow, bin, dataDir, env = SERVER_ENV) {
   };
   child.stdout.on('data', keepTail);
   child.stderr.on('data', keepTail);
-  const exitedPromise = new Promise((resolve) =>
-    child.on('exit', (code, signal) => {
-      exited = { code, signal };
-      resolve();
-    }),
-  );
-  flow.cleanups.push(async () => {
-    if (!exited) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exitedPromise;
-      clearTimeout(timer);
-    }
-    logFile.end();
-    flow.log('server stopped');
-  });
 
   const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
-    if (exited) throw new Error(`server exited early (${JSON.stringify(exited)}):\n${tail}`);
+    if (server.exited) throw new Error(`server exited early (${JSON.stringify(server.exited)}):\n${tail}`);
     try {
       const res = await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(2000) });
       if (res.status === 200) break;

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { ARTIFACTS, check, freePort, isMain, newWatchedContext, runFlows, setUpClass, startSchool } from './lib.mjs';
+import { ARTIFACTS, check, freePort, isMain, newWatchedContext, runFlows, setUpClass, startSchool, superviseChild } from './lib.mjs';
 import { MEDIA_FLAGS, joinLesson, openGroup, waitRising } from './video_flow.mjs';
 
 const TURN_BIN = process.env.TURNSERVER_PATH || '/usr/bin/turnserver';
@@ -45,34 +45,15 @@ async function startCoturn(flow) {
   fs.rmSync(logPath, { force: true }); // coturn appends
   flow.log('starting coturn:', TURN_BIN, args.join(' '));
   const child = spawn(TURN_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let exited = null;
+  const coturn = superviseChild(flow, child, 'coturn');
   let stderr = '';
   child.stderr.on('data', (chunk) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const exitedPromise = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
-      exited = { code, signal };
-      resolve();
-    });
-    child.on('error', (error) => {
-      exited = { error: String(error) };
-      resolve();
-    });
-  });
-  flow.cleanups.push(async () => {
-    if (!exited) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exitedPromise;
-      clearTimeout(timer);
-    }
-    flow.log('coturn stopped');
-  });
   const readLog = () => (fs.existsSync(logPath) ? fs.readFileSync(logPath, 'utf8') : '');
   const deadline = Date.now() + 10_000;
   while (!new RegExp(`UDP listener opened on\\s*:\\s*127\\.0\\.0\\.1:${port}`).test(readLog())) {
-    if (exited) throw new Error(`coturn exited early (${JSON.stringify(exited)}): ${stderr}\n${readLog().slice(-2000)}`);
+    if (coturn.exited) throw new Error(`coturn exited early (${JSON.stringify(coturn.exited)}): ${stderr}\n${readLog().slice(-2000)}`);
     if (Date.now() > deadline) throw new Error(`coturn did not start listening: ${readLog().slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
